@@ -1,0 +1,1 @@
+return Quanta.Cli.Cli.Run(args);

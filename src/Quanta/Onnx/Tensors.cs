@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Quanta.Onnx.Proto;
+
+namespace Quanta.Onnx;
+
+/// <summary>
+/// Reading and building initializer tensors. Values stored in raw_data or in the
+/// typed repeated fields are both read; tensors are always written as raw_data
+/// (little-endian, the layout ONNX Runtime maps directly).
+/// </summary>
+public static class Tensors
+{
+    public static long ElementCount(TensorProto t)
+    {
+        long n = 1;
+        foreach (var d in t.Dims) n *= d;
+        return n;
+    }
+
+    /// <summary>Bytes the tensor's values occupy (raw, external or typed fields).</summary>
+    public static long ByteSize(TensorProto t)
+    {
+        if (t.HasRawData) return t.RawData.Length;
+        if (t.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            foreach (var e in t.ExternalData)
+                if (e.Key == "length" && long.TryParse(e.Value, out var len)) return len;
+        }
+        int bits = DataTypes.BitsPerElement(t.DataType);
+        return bits == 0 ? t.StringData.Sum(s => (long)s.Length) : (ElementCount(t) * bits + 7) / 8;
+    }
+
+    public static float[] ToFloats(TensorProto t)
+    {
+        long n = ElementCount(t);
+        var result = new float[n];
+        switch (t.DataType)
+        {
+            case DataTypes.Float:
+                if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+                else t.FloatData.CopyTo(result, 0);
+                break;
+            case DataTypes.Double:
+                var d = ToDoubles(t);
+                for (long i = 0; i < n; i++) result[i] = (float)d[i];
+                break;
+            case DataTypes.Float16:
+            {
+                var h = new Half[n];
+                if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(h.AsSpan()));
+                else for (int i = 0; i < n; i++) h[i] = BitConverter.UInt16BitsToHalf((ushort)t.Int32Data[i]);
+                for (long i = 0; i < n; i++) result[i] = (float)h[i];
+                break;
+            }
+            case DataTypes.BFloat16:
+            {
+                var b = new ushort[n];
+                if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(b.AsSpan()));
+                else for (int i = 0; i < n; i++) b[i] = (ushort)t.Int32Data[i];
+                for (long i = 0; i < n; i++) result[i] = BitConverter.Int32BitsToSingle(b[i] << 16);
+                break;
+            }
+            case DataTypes.Int64:
+                var l = ToInt64s(t);
+                for (long i = 0; i < n; i++) result[i] = l[i];
+                break;
+            case DataTypes.Int32 or DataTypes.Int16 or DataTypes.Int8 or DataTypes.UInt8 or DataTypes.UInt16 or DataTypes.Bool:
+                var ints = ToInt32s(t);
+                for (long i = 0; i < n; i++) result[i] = ints[i];
+                break;
+            default:
+                throw QuantaException.BadInput($"tensor '{t.Name}': cannot read {DataTypes.Name(t.DataType)} values as float");
+        }
+        return result;
+    }
+
+    public static double[] ToDoubles(TensorProto t)
+    {
+        if (t.DataType != DataTypes.Double) return ToFloats(t).Select(v => (double)v).ToArray();
+        var result = new double[ElementCount(t)];
+        if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+        else t.DoubleData.CopyTo(result, 0);
+        return result;
+    }
+
+    public static long[] ToInt64s(TensorProto t)
+    {
+        long n = ElementCount(t);
+        var result = new long[n];
+        if (t.DataType == DataTypes.Int64)
+        {
+            if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+            else t.Int64Data.CopyTo(result, 0);
+        }
+        else if (t.DataType is DataTypes.Float or DataTypes.Double)
+        {
+            var f = ToDoubles(t);
+            for (long i = 0; i < n; i++) result[i] = (long)f[i];
+        }
+        else
+        {
+            var ints = ToInt32s(t);
+            for (long i = 0; i < n; i++) result[i] = ints[i];
+        }
+        return result;
+    }
+
+    /// <summary>Integer element types up to 32 bits (and bool) widened to int.</summary>
+    public static int[] ToInt32s(TensorProto t)
+    {
+        long n = ElementCount(t);
+        var result = new int[n];
+        if (!t.HasRawData)
+        {
+            if (t.DataType == DataTypes.Int64) { for (int i = 0; i < n; i++) result[i] = (int)t.Int64Data[i]; }
+            else t.Int32Data.CopyTo(result, 0);
+            return result;
+        }
+        var raw = t.RawData.Span;
+        switch (t.DataType)
+        {
+            case DataTypes.Int32: CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan())); break;
+            case DataTypes.Int64: { var l = ToInt64s(t); for (long i = 0; i < n; i++) result[i] = (int)l[i]; break; }
+            case DataTypes.Int8: for (int i = 0; i < n; i++) result[i] = (sbyte)raw[i]; break;
+            case DataTypes.UInt8 or DataTypes.Bool: for (int i = 0; i < n; i++) result[i] = raw[i]; break;
+            case DataTypes.Int16: { var s = MemoryMarshal.Cast<byte, short>(raw); for (int i = 0; i < n; i++) result[i] = s[i]; break; }
+            case DataTypes.UInt16: { var s = MemoryMarshal.Cast<byte, ushort>(raw); for (int i = 0; i < n; i++) result[i] = s[i]; break; }
+            case DataTypes.Int4 or DataTypes.UInt4:
+                Numerics.Packing.UnpackInt4(raw, result, signed: t.DataType == DataTypes.Int4);
+                break;
+            default:
+                throw QuantaException.BadInput($"tensor '{t.Name}': cannot read {DataTypes.Name(t.DataType)} values as integers");
+        }
+        return result;
+    }
+
+    static void CopyRaw(TensorProto t, Span<byte> destination)
+    {
+        var raw = t.RawData.Span;
+        if (raw.Length != destination.Length)
+            throw QuantaException.BadInput($"tensor '{t.Name}': raw data holds {raw.Length} bytes, its shape needs {destination.Length}");
+        raw.CopyTo(destination);
+    }
+
+    public static TensorProto FromFloats(string name, ReadOnlySpan<long> dims, ReadOnlySpan<float> values)
+        => FromRaw(name, DataTypes.Float, dims, MemoryMarshal.AsBytes(values));
+
+    public static TensorProto FromInt64s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<long> values)
+        => FromRaw(name, DataTypes.Int64, dims, MemoryMarshal.AsBytes(values));
+
+    public static TensorProto FromInt32s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<int> values)
+        => FromRaw(name, DataTypes.Int32, dims, MemoryMarshal.AsBytes(values));
+
+    public static TensorProto Scalar(string name, float value) => FromFloats(name, [], [value]);
+
+    public static TensorProto FromRaw(string name, int dataType, ReadOnlySpan<long> dims, ReadOnlySpan<byte> raw)
+    {
+        var t = new TensorProto { Name = name, DataType = dataType, RawData = ByteString.CopyFrom(raw) };
+        foreach (var d in dims) t.Dims.Add(d);
+        return t;
+    }
+}
