@@ -40,7 +40,7 @@ public static class TestData
     /// <summary>The full Fashion-MNIST folder (60,000 train / 10,000 test images).</summary>
     public static string FashionMnist => _fashion.Value;
 
-    public static Data.Preprocessing FashionPreprocessing => new(Mean, Std);
+    public static Quanta.Data.Preprocessing FashionPreprocessing => new(Mean, Std);
 
     static string? FindUp(string file)
     {
