@@ -1,13 +1,44 @@
 using System.CommandLine;
+using Quanta.Cli.Commands;
 
 namespace Quanta.Cli;
 
+/// <summary>
+/// The command line: verbs, the exit-code contract (0 success, 1 the work failed,
+/// 2 bad input or usage) and one-line errors (stack traces only with --verbose).
+/// </summary>
 public static class Cli
 {
     public static int Run(string[] args)
     {
-        var root = new RootCommand("Quanta: quantize ONNX models for .NET");
+        var root = new RootCommand("Quanta: quantize ONNX models for .NET — a smaller, faster model with its accuracy cost measured.");
+        root.Options.Add(CommonOptions.Verbose);
+        foreach (var verb in new[] { InspectCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), DemoCommand.Create() })
+            root.Subcommands.Add(verb);
+
         var parse = root.Parse(args);
-        return parse.Invoke();
+        bool verbose = parse.GetValue(CommonOptions.Verbose);
+        if (parse.Errors.Count > 0)
+        {
+            string verb = parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name + " ";
+            Console.Error.WriteLine($"error: {parse.Errors[0].Message} (see: quanta {verb}--help)");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (QuantaException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            if (verbose && e.InnerException is not null) Console.Error.WriteLine(e.InnerException);
+            return e.Kind == FailureKind.BadInput ? 2 : 1;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: internal error ({e.GetType().Name}: {e.Message.Split('\n')[0]}); run with --verbose for details");
+            if (verbose) Console.Error.WriteLine(e);
+            return 1;
+        }
     }
 }

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Quanta.Cli.Output;
+using Quanta.IR;
+using Quanta.Runtime;
+
+namespace Quanta.Cli.Commands;
+
+/// <summary>`quanta bench MODEL`: batch-1 latency percentiles, throughput at --batch, size and peak memory.</summary>
+static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.ModelArgument();
+        var batch = new Option<int>("--batch") { Description = "Batch size for the throughput measurement", DefaultValueFactory = _ => 64 };
+        var threads = CommonOptions.Threads();
+        var runs = new Option<int>("--runs") { Description = "Timed batch-1 runs (throughput uses a tenth, at least 5)", DefaultValueFactory = _ => 200 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs", DefaultValueFactory = _ => 20 };
+        var json = CommonOptions.Json();
+        var command = new Command("bench", "Measure latency (p50/p90/p99), throughput, model size and peak memory in ONNX Runtime")
+            { model, batch, threads, runs, warmup, json };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var m = Model.Load(path);
+            var options = new BenchOptions(parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(runs));
+            var result = ProgressDisplay.Run(p => Benchmark.Run(m, new FileInfo(path).Length, options, p));
+            if (parse.GetValue(json)) Printer.Json(new { model = path, result });
+            else Print(path, result);
+            return 0;
+        });
+        return command;
+    }
+
+    public static void Print(string model, BenchResult r)
+    {
+        var table = Printer.Table("model", "p50", "p90", "p99", $"throughput (batch {r.Batch})", "size", "peak RSS", "threads");
+        table.AddRow(Spectre.Console.Markup.Escape(model), $"{r.LatencyP50Ms:0.000} ms", $"{r.LatencyP90Ms:0.000} ms", $"{r.LatencyP99Ms:0.000} ms",
+            $"{r.Throughput:0} /s", Printer.Bytes(r.ModelBytes), Printer.Bytes(r.PeakRssBytes), r.Threads.ToString());
+        table.Caption(Spectre.Console.Markup.Escape($"{r.LatencyRuns} batch-1 runs, {r.BatchRuns} batch runs on {r.Hardware}"));
+        Printer.Stdout.Write(table);
+    }
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Reflection;
+using Quanta.Cli.Output;
+using Quanta.Data;
+using Quanta.Evaluation;
+using Quanta.IR;
+using Quanta.Runtime;
+
+namespace Quanta.Cli.Commands;
+
+/// <summary>
+/// `quanta demo`: the embedded end-to-end example. It needs nothing but this tool: the
+/// Fashion-MNIST CNN and a sample of the data set (1,000 training images for calibration,
+/// 2,000 test images for evaluation) ship inside the assembly.
+/// </summary>
+static class DemoCommand
+{
+    public static Command Create()
+    {
+        var json = CommonOptions.Json();
+        var output = new Option<string?>("--output", "-o") { Description = "Folder to keep the demo's models in (default: a temporary folder)" };
+        var command = new Command("demo", "Run the embedded end-to-end example: the Fashion-MNIST CNN, before and after") { json, output };
+        command.SetAction(parse =>
+        {
+            string folder = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), "quanta-demo");
+            Directory.CreateDirectory(folder);
+            string modelPath = Extract(folder);
+            var test = DataSource.Open(Path.Combine(folder, "fashion-mnist") + ":test", new DataOptions(DemoPreprocessing));
+            var rows = new List<DemoRow> { Measure("float32", modelPath, test) };
+            if (parse.GetValue(json)) Printer.Json(new { data = test.Description, rows });
+            else Print(test.Description, rows);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The reference models' input normalisation: (x − 0.2860) / 0.3530.</summary>
+    static Preprocessing DemoPreprocessing => new([0.2860f], [0.3530f]);
+
+    public sealed record DemoRow(string Model, string Path, long Bytes, double Top1, double LatencyP50Ms, double Throughput);
+
+    static DemoRow Measure(string label, string path, IDataset test)
+    {
+        var model = Model.Load(path);
+        long bytes = new FileInfo(path).Length;
+        var (eval, bench) = ProgressDisplay.Run(p =>
+        {
+            var e = Evaluator.Evaluate(model, test, progress: p);
+            var b = Benchmark.Run(model, bytes, new BenchOptions(Batch: 64, Warmup: 10, Runs: 100, MinSeconds: 0.5), p);
+            return (e, b);
+        });
+        return new DemoRow(label, path, bytes, eval.Top1, bench.LatencyP50Ms, bench.Throughput);
+    }
+
+    static void Print(string data, List<DemoRow> rows)
+    {
+        var table = Printer.Table("model", "top-1", "size", "latency p50 (batch 1)", "throughput (batch 64)");
+        var baseline = rows[0];
+        foreach (var r in rows)
+        {
+            bool isBase = r == baseline;
+            table.AddRow(r.Model,
+                isBase ? $"{r.Top1:0.0000}" : $"{r.Top1:0.0000} ({(r.Top1 - baseline.Top1) * 100:+0.00;-0.00} pt)",
+                isBase ? Printer.Bytes(r.Bytes) : $"{Printer.Bytes(r.Bytes)} ({(double)r.Bytes / baseline.Bytes:0.00}×)",
+                isBase ? $"{r.LatencyP50Ms:0.000} ms" : $"{r.LatencyP50Ms:0.000} ms ({baseline.LatencyP50Ms / r.LatencyP50Ms:0.00}× faster)",
+                isBase ? $"{r.Throughput:0} /s" : $"{r.Throughput:0} /s ({r.Throughput / baseline.Throughput:0.00}×)");
+        }
+        table.Caption(Spectre.Console.Markup.Escape($"Fashion-MNIST CNN on {data}; models in {Path.GetDirectoryName(rows[0].Path)}"));
+        Printer.Stdout.Write(table);
+    }
+
+    /// <summary>Writes the embedded model and data sample to <paramref name="folder"/>; returns the model's path.</summary>
+    static string Extract(string folder)
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("demo/", StringComparison.Ordinal)))
+        {
+            string target = Path.Combine(folder, name["demo/".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var source = assembly.GetManifestResourceStream(name)!;
+            if (File.Exists(target) && new FileInfo(target).Length == source.Length) continue;
+            using var file = File.Create(target);
+            source.CopyTo(file);
+        }
+        return Path.Combine(folder, "fmnist_cnn.onnx");
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Quanta.Analysis;
+using Quanta.Cli.Output;
+using Quanta.IR;
+
+namespace Quanta.Cli.Commands;
+
+/// <summary>`quanta inspect MODEL`: ops, opsets, inputs/outputs, parameters, bytes by type.</summary>
+static class InspectCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.ModelArgument();
+        var json = CommonOptions.Json();
+        var command = new Command("inspect", "Show a model's operators, opsets, inputs/outputs, parameter count and bytes by type") { model, json };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var info = ModelInfo.Of(Model.Load(path), new FileInfo(path).Length);
+            if (parse.GetValue(json)) Printer.Json(info);
+            else Print(info);
+            return 0;
+        });
+        return command;
+    }
+
+    static void Print(ModelInfo info)
+    {
+        var console = Printer.Stdout;
+        console.MarkupLine($"[bold]{Spectre.Console.Markup.Escape(info.Path)}[/]  {Printer.Bytes(info.FileBytes)}, IR v{info.IrVersion}, " +
+                           $"opsets {string.Join(", ", info.Opsets.Select(o => $"{o.Key} {o.Value}"))}{(info.Producer.Length > 0 ? $", from {Spectre.Console.Markup.Escape(info.Producer)}" : "")}");
+        var io = Printer.Table("", "name", "type", "shape");
+        foreach (var i in info.Inputs) io.AddRow("input", i.Name, i.Type, $"[{string.Join(", ", i.Shape)}]");
+        foreach (var o in info.Outputs) io.AddRow("output", o.Name, o.Type, $"[{string.Join(", ", o.Shape)}]");
+        console.Write(io);
+        var ops = Printer.Table("op type", "count");
+        foreach (var (op, count) in info.OpTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)) ops.AddRow(op, count.ToString());
+        ops.Caption($"{info.OpTypes.Count} op types, {info.NodeCount} nodes");
+        console.Write(ops);
+        var bytes = Printer.Table("initializer type", "bytes");
+        foreach (var (type, b) in info.BytesByType) bytes.AddRow(type, Printer.Bytes(b));
+        bytes.Caption($"{info.Parameters / 1e6:0.00} M parameters");
+        console.Write(bytes);
+        foreach (var (k, v) in info.Metadata) console.WriteLine($"{k}: {v}");
+    }
+}

@@ -1,0 +1,20 @@
+namespace Quanta.Runtime;
+
+/// <summary>How a latency/throughput benchmark runs.</summary>
+/// <param name="Batch">Batch size for the throughput measurement (latency is always batch 1).</param>
+/// <param name="Threads">ONNX Runtime intra-op threads; 0 = all cores.</param>
+/// <param name="Warmup">Untimed runs before each measurement (lets ONNX Runtime allocate and tune).</param>
+/// <param name="Runs">Timed batch-1 runs (the throughput phase uses a tenth, at least 5).</param>
+/// <param name="MinSeconds">Keep timing each phase at least this long, so short models get enough samples.</param>
+public sealed record BenchOptions(int Batch = 64, int Threads = 0, int Warmup = 20, int Runs = 200, double MinSeconds = 1.0, int Seed = 0)
+{
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Batch < 1) problems.Add("--batch must be at least 1");
+        if (Threads < 0) problems.Add("--threads must be 0 (all cores) or more");
+        if (Warmup < 0) problems.Add("--warmup must be 0 or more");
+        if (Runs < 1) problems.Add("--runs must be at least 1");
+        return problems;
+    }
+}
