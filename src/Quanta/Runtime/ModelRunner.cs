@@ -127,6 +127,34 @@ public sealed class ModelRunner : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs one batch and hands the float outputs to <paramref name="sink"/> from several threads
+    /// at once (one output per call, each output to exactly one call): for observers that are
+    /// independent per tensor.
+    /// </summary>
+    public void RunParallel(float[] data, long[] shape, ParallelOutputSink sink)
+    {
+        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(_runOptions, [InputName], [input], OutputNames);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw QuantaException.BadInput($"ONNX Runtime failed on an input of shape [{string.Join(",", shape)}]: {OneLine(e.Message)}");
+        }
+        using (outputs)
+        {
+            Parallel.For(0, outputs.Count, i =>
+            {
+                var v = outputs[i];
+                if (v.IsTensor && v.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float)
+                    sink(OutputNames[i], v.GetTensorDataAsSpan<float>());
+            });
+        }
+    }
+
     /// <summary>The raw session, for benchmarks that must measure ONNX Runtime itself.</summary>
     public InferenceSession Session => _session;
 
@@ -146,3 +174,5 @@ public sealed class ModelRunner : IDisposable
 }
 
 public delegate void OutputSink(string name, long[] shape, ReadOnlySpan<float> values);
+
+public delegate void ParallelOutputSink(string name, ReadOnlySpan<float> values);

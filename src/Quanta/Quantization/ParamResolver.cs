@@ -1,0 +1,45 @@
+using Quanta.IR;
+using Quanta.Numerics;
+using Quanta.Onnx;
+
+namespace Quanta.Quantization;
+
+/// <summary>
+/// Fills a plan's parameters once activation ranges are known: activations from their
+/// calibrated range, weights from their values (per channel or per tensor), biases as int32
+/// with scale = input scale × weight scale and zero point 0, as integer kernels require.
+/// </summary>
+static class ParamResolver
+{
+    public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    {
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
+        {
+            var (min, max) = ranges[t.Name];
+            plan.Params[t.Name] = QuantMath.FromRange(min, max, t.Spec);
+        }
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
+            plan.Params[t.Name] = plan.Params[plan.ParamsSource(t.Name)];
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
+        {
+            var tensor = g.Initializer(t.Name)!;
+            var values = Tensors.ToFloats(tensor);
+            var shape = tensor.Dims.ToArray();
+            plan.Params[t.Name] = t.Axis is { } axis && shape.Length > axis
+                ? QuantMath.PerChannel(values, shape, axis, t.Spec)
+                : QuantMath.PerTensor(values, t.Spec);
+        }
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
+            plan.Params[t.Name] = BiasParams(plan, t, g.Initializer(t.Name)!.Dims.ToArray());
+    }
+
+    static QuantParams BiasParams(QuantPlan plan, TensorPlan bias, long[] shape)
+    {
+        var input = plan.Params[plan.ParamsSource(bias.BiasInput!)];
+        var weight = plan.Params[bias.BiasWeight!];
+        int channels = (int)(shape.Length == 0 ? 1 : shape[0]);
+        var scale = new float[weight.PerTensor ? 1 : channels];
+        for (int c = 0; c < scale.Length; c++) scale[c] = input.Scale[0] * weight.Scale[weight.PerTensor ? 0 : c];
+        return new QuantParams(scale, new int[scale.Length], QuantType.Int32, int.MinValue + 1, int.MaxValue, weight.PerTensor ? null : 0);
+    }
+}

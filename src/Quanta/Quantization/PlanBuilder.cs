@@ -1,0 +1,104 @@
+using Quanta.IR;
+using Quanta.Numerics;
+using Quanta.Onnx.Proto;
+
+namespace Quanta.Quantization;
+
+/// <summary>
+/// What op quantizers declare their needs on. It resolves per-node recipe overrides, knows
+/// which tensors are constants, and records decisions in a <see cref="QuantPlan"/>.
+/// </summary>
+public sealed class PlanBuilder
+{
+    public Graph Graph { get; }
+    public ResolvedRecipe Recipe { get; }
+    public QuantPlan Plan { get; } = new();
+    NodeProto _node = null!;
+
+    public PlanBuilder(Graph graph, ResolvedRecipe recipe)
+    {
+        Graph = graph;
+        Recipe = recipe;
+    }
+
+    internal void Begin(NodeProto node) => _node = node;
+
+    public bool IsConstant(string tensor) => Graph.Initializer(tensor) is not null;
+
+    public bool IsQuantizedActivation(string tensor) =>
+        Plan.Tensors.TryGetValue(tensor, out var t) && t.Role == TensorRole.Activation;
+
+    public QuantSpec ActivationSpec
+    {
+        get
+        {
+            var o = Override(_node);
+            return o?.ActivationType is { } a ? Recipe.ActivationSpec with { Type = QuantTypeInfo.Parse(a) } : Recipe.ActivationSpec;
+        }
+    }
+
+    public QuantSpec WeightSpec
+    {
+        get
+        {
+            var o = Override(_node);
+            if (o?.WeightType is not { } w) return Recipe.WeightSpec;
+            var type = QuantTypeInfo.Parse(w);
+            return Recipe.WeightSpec with { Type = type, ReduceRange = Recipe.ReduceRange && type == QuantType.Int8 };
+        }
+    }
+
+    public bool PerChannel => Override(_node)?.PerChannel ?? Recipe.PerChannel;
+
+    /// <summary>The override that applies to a node: exact name or glob pattern; later entries win.</summary>
+    public NodeOverride? Override(NodeProto node)
+    {
+        NodeOverride? found = null;
+        foreach (var (pattern, o) in Recipe.Nodes)
+            if (Glob.Matches(pattern, node.Name)) found = o;
+        return found;
+    }
+
+    /// <summary>Quantize <paramref name="tensor"/> as an activation (its range comes from calibration).</summary>
+    public void Activation(string tensor)
+    {
+        if (tensor.Length == 0 || Plan.Tensors.ContainsKey(tensor)) return;
+        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Activation, ActivationSpec);
+    }
+
+    /// <summary>Quantize the node's output unless the model returns it (outputs stay float for users).</summary>
+    public void Output(string tensor)
+    {
+        if (Graph.IsGraphOutput(tensor)) return;
+        Activation(tensor);
+    }
+
+    /// <summary>A pass-through op: its output reuses the input's parameters, so runtimes can drop the Q/DQ pair around it.</summary>
+    public void SameAs(string output, string input)
+    {
+        if (Graph.IsGraphOutput(output) || Plan.Tensors.ContainsKey(output)) return;
+        Plan.Tensors[output] = new TensorPlan(output, TensorRole.Activation, Plan.Tensors[input].Spec, SameAs: input);
+    }
+
+    /// <summary>A constant weight, quantized per channel along <paramref name="axis"/> when per-channel is on.</summary>
+    public void Weight(string tensor, int? axis, QuantSpec? spec = null)
+    {
+        if (Plan.Tensors.ContainsKey(tensor)) return;
+        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null);
+    }
+
+    /// <summary>A constant bias: int32 with scale input scale × weight scale.</summary>
+    public void Bias(string tensor, string input, string weight)
+    {
+        if (tensor.Length == 0 || Plan.Tensors.ContainsKey(tensor)) return;
+        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Bias, new QuantSpec(QuantType.Int32, Symmetric: true),
+            Plan.Tensors[weight].Axis is null ? null : 0, BiasInput: input, BiasWeight: weight);
+    }
+
+    public void KeepFloat(string reason) => Plan.KeptFloat.Add(new KeptFloat(Graph.Describe(_node), _node.OpType, reason));
+
+    public void Fuse(NodeProto activation) => Plan.FusedActivations.Add(activation);
+
+    public long Attribute(NodeProto node, string name, long fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
+}

@@ -1,0 +1,134 @@
+using Quanta.IR;
+using Quanta.Numerics;
+using Quanta.Onnx;
+using Quanta.Onnx.Proto;
+
+namespace Quanta.Quantization;
+
+/// <summary>
+/// Writes a calibrated <see cref="QuantPlan"/> into the graph in QDQ form: one shared
+/// QuantizeLinear/DequantizeLinear pair after each quantized activation, weights and biases
+/// stored as integers behind a DequantizeLinear, and fused Relu/Clip nodes removed.
+/// </summary>
+public static class QdqWriter
+{
+    /// <summary>Opset that introduced int16/uint16/int4/uint4 and blocked quantization in QuantizeLinear/DequantizeLinear.</summary>
+    const int WideTypesOpset = 21;
+
+    public static void Apply(Model model, QuantPlan plan)
+    {
+        var g = model.Graph;
+        string qdqDomain = ChooseDomain(model, plan);
+        foreach (var activation in plan.FusedActivations) RemoveFusedActivation(g, activation);
+
+        var written = new HashSet<string>();
+        foreach (var t in plan.Tensors.Values)
+        {
+            switch (t.Role)
+            {
+                case TensorRole.Activation: QuantizeActivation(g, plan, t, qdqDomain, written); break;
+                case TensorRole.Weight:
+                case TensorRole.Bias: QuantizeConstant(g, plan, t, qdqDomain); break;
+            }
+        }
+        g.SortTopologically();
+    }
+
+    /// <summary>
+    /// Standard QDQ ops know int16/uint16/int4/uint4 from opset 21. Raising the opset is safe when no
+    /// op in the graph changed meaning since the model's opset; otherwise ONNX Runtime's
+    /// com.microsoft QuantizeLinear/DequantizeLinear carry those types.
+    /// </summary>
+    static string ChooseDomain(Model model, QuantPlan plan)
+    {
+        bool wide = plan.Params.Values.Any(p => p.Type is QuantType.Int16 or QuantType.UInt16 or QuantType.Int4 or QuantType.UInt4);
+        long opset = model.Opset();
+        if (!wide || opset >= WideTypesOpset) return "";
+        if (opset >= 13 && model.Graph.Nodes.All(n => n.Domain is not ("" or "ai.onnx") || !ChangedAfter13.Contains(n.OpType)))
+        {
+            model.SetOpset("", WideTypesOpset);
+            if (model.Proto.IrVersion < 10) model.Proto.IrVersion = 10;
+            return "";
+        }
+        if (model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
+        return "com.microsoft";
+    }
+
+    /// <summary>Default-domain ops whose inputs or attributes changed between opsets 13 and 21.</summary>
+    static readonly HashSet<string> ChangedAfter13 =
+    [
+        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
+        "ReduceLogSumExp", "ReduceSumSquare", "Split", "Pad", "Resize", "ScatterElements", "ScatterND", "GroupNormalization",
+        "LpPool", "Col2Im", "AveragePool", "MaxPool", "Cast", "CastLike", "Shape", "Size", "Flatten", "Reshape", "Squeeze",
+        "Unsqueeze", "Transpose", "Constant", "ConstantOfShape", "Identity", "If", "Loop", "Scan", "DequantizeLinear", "QuantizeLinear",
+    ];
+
+    static void RemoveFusedActivation(Graph g, NodeProto activation)
+    {
+        var producer = g.Producer(activation.Input[0])!;
+        int index = producer.Output.IndexOf(activation.Input[0]);
+        producer.Output[index] = activation.Output[0];
+        g.RemoveNode(activation);
+    }
+
+    static void QuantizeActivation(Graph g, QuantPlan plan, TensorPlan t, string domain, HashSet<string> written)
+    {
+        string source = plan.ParamsSource(t.Name);
+        var p = plan.Params[source];
+        // Tensors that share parameters share the scale and zero point initializers too.
+        if (written.Add(source)) AddScaleAndZeroPoint(g, source, p);
+        var readers = g.Consumers(t.Name).ToList();
+        string quantized = TensorNames.Quantized(t.Name), dequantized = TensorNames.Dequantized(t.Name);
+        g.AddNode(Node("QuantizeLinear", domain, TensorNames.QuantizeNode(t.Name),
+            [t.Name, TensorNames.Scale(source), TensorNames.ZeroPoint(source)], quantized, p.Axis));
+        g.AddNode(Node("DequantizeLinear", domain, TensorNames.DequantizeNode(t.Name),
+            [quantized, TensorNames.Scale(source), TensorNames.ZeroPoint(source)], dequantized, p.Axis));
+        foreach (var reader in readers) Rewire(reader, t.Name, dequantized);
+        g.Changed();
+    }
+
+    static void QuantizeConstant(Graph g, QuantPlan plan, TensorPlan t, string domain)
+    {
+        var tensor = g.Initializer(t.Name)!;
+        var p = plan.Params[t.Name];
+        var values = Tensors.ToFloats(tensor);
+        var shape = tensor.Dims.ToArray();
+        var q = new int[values.Length];
+        QuantMath.Quantize(values, p, shape, q);
+        g.AddInitializer(Tensors.FromRaw(TensorNames.Quantized(t.Name), p.Type.OnnxDataType(), shape, QuantMath.ToBytes(q, p.Type)));
+        AddScaleAndZeroPoint(g, t.Name, p);
+        var readers = g.Consumers(t.Name).ToList();
+        string dequantized = TensorNames.Dequantized(t.Name);
+        g.AddNode(Node("DequantizeLinear", domain, TensorNames.DequantizeNode(t.Name),
+            [TensorNames.Quantized(t.Name), TensorNames.Scale(t.Name), TensorNames.ZeroPoint(t.Name)], dequantized, p.Axis, p.BlockSize));
+        foreach (var reader in readers) Rewire(reader, t.Name, dequantized);
+        if (g.Consumers(t.Name).Count == 0 && !g.IsGraphOutput(t.Name)) g.RemoveInitializer(t.Name);
+        g.Changed();
+    }
+
+    static void AddScaleAndZeroPoint(Graph g, string tensor, QuantParams p)
+    {
+        long[] dims = p.PerTensor ? [] : p.BlockSize > 0 ? BlockedParamShape(g, tensor, p) : [p.Scale.Length];
+        g.AddInitializer(Tensors.FromFloats(TensorNames.Scale(tensor), dims, p.Scale));
+        g.AddInitializer(Tensors.FromRaw(TensorNames.ZeroPoint(tensor), p.Type.OnnxDataType(), dims, QuantMath.ToBytes(p.ZeroPoint, p.Type)));
+    }
+
+    static long[] BlockedParamShape(Graph g, string tensor, QuantParams p) =>
+        QuantMath.ParamShape(p, g.Initializer(tensor)!.Dims.ToArray());
+
+    static void Rewire(NodeProto reader, string from, string to)
+    {
+        for (int i = 0; i < reader.Input.Count; i++)
+            if (reader.Input[i] == from) reader.Input[i] = to;
+    }
+
+    static NodeProto Node(string op, string domain, string name, string[] inputs, string output, int? axis, int blockSize = 0)
+    {
+        var node = new NodeProto { OpType = op, Domain = domain, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        if (axis is { } a) node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = a });
+        if (blockSize > 0) node.Attribute.Add(new AttributeProto { Name = "block_size", Type = AttributeProto.Types.AttributeType.Int, I = blockSize });
+        return node;
+    }
+}

@@ -1,0 +1,60 @@
+using Quanta.Numerics;
+using Quanta.Onnx.Proto;
+
+namespace Quanta.Quantization;
+
+/// <summary>What a tensor is to quantization.</summary>
+public enum TensorRole
+{
+    /// <summary>Computed at run time: its range comes from calibration, a Q/DQ pair is inserted after it.</summary>
+    Activation,
+    /// <summary>A constant: stored quantized, read through DequantizeLinear.</summary>
+    Weight,
+    /// <summary>A constant added to a product: int32 with scale = input scale × weight scale.</summary>
+    Bias,
+}
+
+/// <summary>
+/// The decision for one tensor. <see cref="SameAs"/> makes an activation share another's
+/// parameters (pass-through ops such as MaxPool or Reshape, which runtimes then execute on
+/// integers); <see cref="BiasInput"/>/<see cref="BiasWeight"/> name the tensors a bias scale derives from.
+/// </summary>
+public sealed record TensorPlan(
+    string Name,
+    TensorRole Role,
+    QuantSpec Spec,
+    int? Axis = null,
+    string? SameAs = null,
+    string? BiasInput = null,
+    string? BiasWeight = null);
+
+/// <summary>A node left in float, and why (shown in the summary).</summary>
+public sealed record KeptFloat(string Node, string OpType, string Reason);
+
+/// <summary>
+/// The value between planning and rewriting: per-tensor decisions and, once calibration has
+/// run, their parameters. It can be printed and tested without ONNX Runtime.
+/// </summary>
+public sealed class QuantPlan
+{
+    public Dictionary<string, TensorPlan> Tensors { get; } = new();
+    public List<NodeProto> QuantizedNodes { get; } = new();
+    public List<KeptFloat> KeptFloat { get; } = new();
+
+    /// <summary>Relu/Clip nodes that the output quantization of their producer makes redundant.</summary>
+    public List<NodeProto> FusedActivations { get; } = new();
+
+    public Dictionary<string, QuantParams> Params { get; } = new();
+
+    /// <summary>Activations whose ranges calibration must measure (not those that share another's).</summary>
+    public IEnumerable<string> TensorsToCalibrate =>
+        Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null).Select(t => t.Name);
+
+    /// <summary>Follows <see cref="TensorPlan.SameAs"/> links to the tensor whose parameters are used.</summary>
+    public string ParamsSource(string tensor)
+    {
+        var seen = new HashSet<string>();
+        while (Tensors.TryGetValue(tensor, out var t) && t.SameAs is { } next && seen.Add(tensor)) tensor = next;
+        return tensor;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Quanta.Calibration;
+using Quanta.Numerics;
+
+namespace Quanta.Quantization;
+
+/// <summary>Per-node overrides in a recipe file: keep a node float, or change its types.</summary>
+public sealed record NodeOverride(bool? Quantize = null, string? ActivationType = null, string? WeightType = null, bool? PerChannel = null);
+
+/// <summary>
+/// Everything a user can ask of static quantization, typed, with defaults in code and a
+/// <see cref="Validate"/> that reports every problem at once. Null means "let the target decide"
+/// (see <see cref="Target"/>); <see cref="Resolve"/> turns it into a <see cref="ResolvedRecipe"/> once.
+/// Serialises to and from JSON (the --recipe file).
+/// </summary>
+public sealed record QuantRecipe
+{
+    public QuantFormat Format { get; init; } = QuantFormat.Qdq;
+    public string? Target { get; init; }
+    public string? ActivationType { get; init; }
+    public string? WeightType { get; init; }
+    public bool? PerChannel { get; init; }
+    public bool? SymmetricWeights { get; init; }
+    public bool? SymmetricActivations { get; init; }
+    public bool? ReduceRange { get; init; }
+    public string Method { get; init; } = "minmax";
+    public double Percentile { get; init; } = 99.99;
+    public float Sigmas { get; init; } = 3f;
+    public int CalibCount { get; init; } = 512;
+    public int CalibBatch { get; init; } = 32;
+    public int Seed { get; init; }
+    /// <summary>Only these op types are quantized (null = every supported op type).</summary>
+    public string[]? OpTypes { get; init; }
+    /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
+    public string[] Exclude { get; init; } = [];
+    /// <summary>Per node name (or glob pattern) overrides; later entries win.</summary>
+    public Dictionary<string, NodeOverride> Nodes { get; init; } = new();
+
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        void Check(Action a)
+        {
+            try { a(); }
+            catch (QuantaException e) { problems.Add(e.Message); }
+        }
+        if (ActivationType is not null) Check(() => QuantTypeInfo.Parse(ActivationType));
+        if (WeightType is not null) Check(() => QuantTypeInfo.Parse(WeightType));
+        if (Target is not null) Check(() => Targets.Parse(Target));
+        Check(() => CalibrationMethods.Parse(Method));
+        if (Percentile is <= 50 or > 100) problems.Add($"--percentile must be in (50, 100], got {Percentile}");
+        if (Sigmas <= 0) problems.Add("--sigmas must be positive");
+        if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
+        if (CalibBatch < 1) problems.Add("--calib-batch must be at least 1");
+        if (ActivationType is not null && QuantTypeInfo.Parse(ActivationType) is QuantType.Int4 or QuantType.UInt4)
+            problems.Add("--activation-type: 4-bit activations are not supported (use 8 or 16 bits)");
+        foreach (var (name, o) in Nodes)
+        {
+            if (o.ActivationType is not null) Check(() => QuantTypeInfo.Parse(o.ActivationType));
+            if (o.WeightType is not null) Check(() => QuantTypeInfo.Parse(o.WeightType));
+        }
+        return problems;
+    }
+
+    /// <summary>Applies the target's defaults to every open choice.</summary>
+    public ResolvedRecipe Resolve(Runtime.Hardware hardware)
+    {
+        var problems = Validate();
+        if (problems.Count > 0) throw QuantaException.BadInput(problems.Count == 1 ? problems[0] : $"{problems[0]} (and {problems.Count - 1} more problems)");
+        var target = Target is null ? Targets.For(hardware) : Targets.Parse(Target);
+        var weightType = WeightType is null ? target.WeightType : QuantTypeInfo.Parse(WeightType);
+        var activationType = ActivationType is null ? target.ActivationType : QuantTypeInfo.Parse(ActivationType);
+        // 4-bit weights never meet u8×s8 saturation (they are unpacked to 8 bits with room to spare).
+        bool reduceRange = ReduceRange ?? (target.ReduceRangeInt8Weights && weightType == QuantType.Int8);
+        return new ResolvedRecipe(
+            Format, target, activationType, weightType,
+            PerChannel ?? true,
+            SymmetricWeights ?? true,
+            SymmetricActivations ?? false,
+            reduceRange,
+            CalibrationMethods.Parse(Method),
+            new CalibrationSettings(Percentile, Sigmas),
+            CalibCount, CalibBatch, Seed,
+            OpTypes, Exclude, Nodes);
+    }
+
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static QuantRecipe FromJson(string json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<QuantRecipe>(json, JsonOptions) ?? throw QuantaException.BadInput($"{source}: empty recipe");
+        }
+        catch (JsonException e)
+        {
+            throw QuantaException.BadInput($"{source}: not a valid recipe ({e.Message.Split('\n')[0]})");
+        }
+    }
+}
+
+/// <summary>A recipe with every choice made: what the planner and rewriter read.</summary>
+public sealed record ResolvedRecipe(
+    QuantFormat Format,
+    Target Target,
+    QuantType ActivationType,
+    QuantType WeightType,
+    bool PerChannel,
+    bool SymmetricWeights,
+    bool SymmetricActivations,
+    bool ReduceRange,
+    CalibrationMethod Method,
+    CalibrationSettings Calibration,
+    int CalibCount,
+    int CalibBatch,
+    int Seed,
+    string[]? OpTypes,
+    string[] Exclude,
+    Dictionary<string, NodeOverride> Nodes)
+{
+    public QuantSpec ActivationSpec => new(ActivationType, SymmetricActivations);
+    public QuantSpec WeightSpec => new(WeightType, SymmetricWeights, ReduceRange);
+
+    /// <summary>One line for people and for the model's metadata.</summary>
+    public string Describe() =>
+        $"{Format.ToString().ToLowerInvariant()}, activations {ActivationType.Name()}{(SymmetricActivations ? " symmetric" : "")}, " +
+        $"weights {WeightType.Name()}{(ReduceRange ? " 7-bit" : "")}{(SymmetricWeights ? " symmetric" : "")} {(PerChannel ? "per-channel" : "per-tensor")}, " +
+        $"calibration {CalibrationMethods.Name(Method)}, target {Target.Name}";
+}

@@ -1,0 +1,17 @@
+using Quanta.IR;
+
+namespace Quanta.Quantization;
+
+/// <summary>The calibrated range chosen for one activation.</summary>
+public sealed record ChosenRange(string Tensor, float Min, float Max, float Scale, int ZeroPoint);
+
+/// <summary>What static quantization produced and how: the model, the plan, the ranges and timings.</summary>
+public sealed record QuantizeResult(
+    Model Model,
+    ResolvedRecipe Recipe,
+    QuantPlan Plan,
+    List<ChosenRange> Ranges,
+    List<(string Pass, int Rewrites)> Preparation,
+    int CalibrationSamples,
+    double CalibrationSeconds,
+    double TotalSeconds);
