@@ -29,7 +29,7 @@ internal sealed class ImageTransform
         for (int c = 0; c < channels; c++)
         {
             var t = new float[256];
-            for (int v = 0; v < 256; v++) t[v] = v * norm.Scale[c] + norm.Offset[c];
+            for (int v = 0; v < 256; v++) t[v] = norm.Exact(v, c);
             _lut[c] = t;
         }
     }

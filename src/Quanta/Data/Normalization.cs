@@ -9,8 +9,16 @@ internal sealed class Normalization
     public float[] Scale { get; }
     public float[] Offset { get; }
     public int Channels => Scale.Length;
+    readonly double[] _mean, _std;
+    readonly double _rawMax;
 
-    Normalization(float[] scale, float[] offset) { Scale = scale; Offset = offset; }
+    Normalization(float[] scale, float[] offset, double[] mean, double[] std, double rawMax)
+    {
+        Scale = scale; Offset = offset; _mean = mean; _std = std; _rawMax = rawMax;
+    }
+
+    /// <summary>The exact map in double precision, for lookup tables (one rounding instead of three).</summary>
+    public float Exact(double raw, int channel) => (float)((raw / _rawMax - _mean[channel]) / _std[channel]);
 
     /// <param name="rawMax">255 for uint8 sources (scaled to [0, 1] first), 1 for float sources taken as they are.</param>
     public static Normalization For(Preprocessing p, int channels, float rawMax, string what)
@@ -18,14 +26,16 @@ internal sealed class Normalization
         Check(p, channels, what);
         var scale = new float[channels];
         var offset = new float[channels];
+        var means = new double[channels];
+        var stds = new double[channels];
         for (int c = 0; c < channels; c++)
         {
-            double mean = p.Mean.Length == 1 ? p.Mean[0] : p.Mean[c];
-            double std = p.Std.Length == 1 ? p.Std[0] : p.Std[c];
+            double mean = means[c] = p.Mean.Length == 1 ? p.Mean[0] : p.Mean[c];
+            double std = stds[c] = p.Std.Length == 1 ? p.Std[0] : p.Std[c];
             scale[c] = (float)(1.0 / (rawMax * std));
             offset[c] = (float)(-mean / std);
         }
-        return new Normalization(scale, offset);
+        return new Normalization(scale, offset, means, stds, rawMax);
     }
 
     /// <summary>Mean/std must be one value, or one per channel; std must be a finite non-zero number.</summary>
