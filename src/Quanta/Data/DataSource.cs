@@ -1,0 +1,71 @@
+namespace Quanta.Data;
+
+/// <summary>
+/// The one entry point for <c>--data</c>, <c>--calib</c> and <c>--train</c>: turns what the user
+/// typed into a dataset. Accepted forms:
+/// <list type="bullet">
+/// <item><c>DIR:train</c> / <c>DIR:test</c> — a folder of IDX files (MNIST layout, raw or .gz);</item>
+/// <item><c>DIR</c> — a folder of class sub-folders of images;</item>
+/// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels).</item>
+/// </list>
+/// Metadata is read and checked here, so a bad input fails before any work starts.
+/// </summary>
+public static class DataSource
+{
+    public static IDataset Open(string spec, DataOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) throw QuantaException.BadInput("data: no path given");
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Preprocessing is null) throw QuantaException.BadInput($"{spec}: no preprocessing given");
+
+        var (path, split) = SplitSpec(spec);
+        if (Directory.Exists(path)) return OpenFolder(path, split, options);
+        if (File.Exists(path))
+        {
+            if (split is not null)
+                throw QuantaException.BadInput($"{spec}: ':{split}' names a split of an IDX folder, but {path} is a file");
+            string ext = Path.GetExtension(path).ToLowerInvariant();
+            return ext switch
+            {
+                ".npy" => new NpyDataset(NpyEntry.FromFile(path), null, options),
+                ".npz" => OpenNpz(path, options),
+                _ => throw QuantaException.BadInput($"{path}: unsupported data file (expected .npy, .npz, an IDX folder DIR:train|test, or a folder of class sub-folders of images)"),
+            };
+        }
+        throw QuantaException.BadInput($"{path}: no such file or folder");
+    }
+
+    /// <summary>"DIR:train" → (DIR, "train"): only the last colon, and only for train/test, so drive letters and odd names survive.</summary>
+    internal static (string Path, string? Split) SplitSpec(string spec)
+    {
+        int colon = spec.LastIndexOf(':');
+        if (colon > 0)
+        {
+            string suffix = spec[(colon + 1)..];
+            if (suffix is "train" or "test") return (spec[..colon], suffix);
+        }
+        return (spec, null);
+    }
+
+    static IDataset OpenFolder(string dir, string? split, DataOptions options)
+    {
+        bool idx = IdxDataset.Present(dir);
+        if (split is not null)
+        {
+            if (!idx)
+                throw QuantaException.BadInput($"{dir}: no IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]) for split '{split}'");
+            return new IdxDataset(dir, split, options);
+        }
+        if (idx)
+            throw QuantaException.BadInput($"{dir}: holds IDX files; name the split: {dir}:train or {dir}:test");
+        if (ImageFolderDataset.ClassFolders(dir).Length == 0)
+            throw QuantaException.BadInput($"{dir}: no IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]) and no class sub-folders of images");
+        return new ImageFolderDataset(dir, options);
+    }
+
+    static IDataset OpenNpz(string path, DataOptions options)
+    {
+        var (data, labels) = NpyEntry.FromNpz(path);
+        return new NpyDataset(data, labels, options);
+    }
+}

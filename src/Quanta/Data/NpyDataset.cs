@@ -1,0 +1,182 @@
+using System.Numerics.Tensors;
+
+namespace Quanta.Data;
+
+/// <summary>
+/// An .npy array [N, ...] (or the data array of an .npz, with optional labels). Samples are taken
+/// at the array's own shape: uint8 is scaled by 1/255, other types are taken as they are, then
+/// mean/std apply per channel (axis 1 for NCHW, the last axis for NHWC).
+/// </summary>
+internal sealed class NpyDataset : StreamedDataset
+{
+    readonly NpyEntry _entry;
+    readonly NpyHeader _header;
+    readonly int[]? _selection;
+    readonly int[]? _labels;
+    readonly int _sampleElements, _channels;
+    readonly Layout _layout;
+    readonly Normalization _norm;
+    readonly bool _uniform;   // one mean/std for all channels: a single multiply-add over the sample
+
+    public override string Description { get; }
+    public override int Count { get; }
+    public override long[] SampleShape { get; }
+    public override bool HasLabels => _labels is not null;
+
+    public NpyDataset(NpyEntry entry, NpyEntry? labels, DataOptions options)
+    {
+        _entry = entry;
+        using (var s = entry.Open()) _header = NpyHeader.Read(s, entry.What);
+        var shape = _header.Shape;
+        if (shape.Length < 2)
+            throw QuantaException.BadInput($"{entry.What}: array of shape ({string.Join(", ", shape)}) needs a sample axis: shape [N, ...]");
+        if (shape[0] > int.MaxValue) throw QuantaException.BadInput($"{entry.What}: {shape[0]} samples is too many");
+        int n = (int)shape[0];
+        SampleShape = shape[1..];
+        long elements = 1;
+        foreach (var d in SampleShape) elements *= d;
+        if (elements == 0 && n > 0) throw QuantaException.BadInput($"{entry.What}: samples of shape ({string.Join(", ", SampleShape)}) are empty");
+        if (elements * _header.ItemSize > Array.MaxLength) throw QuantaException.BadInput($"{entry.What}: one sample is too large");
+        _sampleElements = (int)elements;
+        long needed = _header.DataOffset + _header.DataBytes;
+        if (entry.Length < needed)
+            throw QuantaException.BadInput($"{entry.What}: truncated .npy ({entry.Length} bytes, shape ({string.Join(", ", shape)}) needs {needed})");
+
+        var p = options.Preprocessing;
+        _layout = p.Layout;
+        int channelAxis = _layout == Layout.Nchw ? 0 : SampleShape.Length - 1;
+        _channels = (int)SampleShape[channelAxis];
+        CheckGeometry(p, entry.What);
+        _norm = Normalization.For(p, _channels, _header.Type == NpyType.UInt8 ? 255f : 1f, entry.What);
+        _uniform = p.Mean.Length == 1 && p.Std.Length == 1;
+
+        _selection = SubsetSelector.Select(n, options.Count, options.Seed, entry.What);
+        Count = SubsetSelector.CountOf(_selection, n);
+        if (labels is not null) _labels = ReadLabels(labels, n);
+
+        string name = entry.What;
+        Description = $"{Path.GetFileName(name)} ({Count} of {n} samples)";
+    }
+
+    /// <summary>The array is not resized: a requested size or channel count must match it.</summary>
+    void CheckGeometry(Preprocessing p, string what)
+    {
+        if (p.Channels != 0 && p.Channels != _channels)
+            throw QuantaException.BadInput($"{what}: samples have {_channels} channel(s) on the {(_layout == Layout.Nchw ? "NCHW" : "NHWC")} channel axis, {p.Channels} requested");
+        var (h, w) = ImageOps.Target(p, what);
+        if (h == 0) return;
+        if (SampleShape.Length != 3)
+            throw QuantaException.BadInput($"{what}: an image size {h}x{w} was requested but samples have shape ({string.Join(", ", SampleShape)}); .npy data is not resized");
+        var (ah, aw) = _layout == Layout.Nchw ? (SampleShape[1], SampleShape[2]) : (SampleShape[0], SampleShape[1]);
+        if (ah != h || aw != w)
+            throw QuantaException.BadInput($"{what}: samples are {ah}x{aw}, {h}x{w} requested; .npy data is not resized");
+    }
+
+    int[] ReadLabels(NpyEntry entry, int n)
+    {
+        using var s = entry.Open();
+        var header = NpyHeader.Read(s, entry.What);
+        if (!header.IsInteger)
+            throw QuantaException.BadInput($"{entry.What}: labels must be integers, dtype is {header.Type}");
+        if (header.ElementCount != n || header.Shape.Length == 0 || header.Shape[0] != n)
+            throw QuantaException.BadInput($"{entry.What}: labels of shape ({string.Join(", ", header.Shape)}) for {n} samples; expected ({n},)");
+        if (header.DataBytes > Array.MaxLength) throw QuantaException.BadInput($"{entry.What}: label array too large");
+        var raw = new byte[header.DataBytes];
+        DataStreams.ReadExactly(s, raw, entry.What);
+        var labels = new int[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            int index = SubsetSelector.IndexAt(_selection, i);
+            long v = header.IntegerAt(raw, index);
+            if (v < 0 || v > int.MaxValue) throw QuantaException.BadInput($"{entry.What}: label {v} of sample {index} is not a class index");
+            labels[i] = (int)v;
+        }
+        return labels;
+    }
+
+    protected override ISampleReader OpenReader() => new Reader(this);
+
+    sealed class Reader : ISampleReader
+    {
+        readonly NpyDataset _ds;
+        readonly Stream _stream;
+        readonly byte[] _raw;
+        readonly byte[] _scratch = new byte[1 << 16];
+        int _ordinal;
+        long _position;
+
+        public Reader(NpyDataset ds)
+        {
+            _ds = ds;
+            _raw = new byte[ds._sampleElements * ds._header.ItemSize];
+            _stream = ds._entry.Open();
+            try
+            {
+                DataStreams.Skip(_stream, ds._header.DataOffset, _scratch, ds._entry.What);
+            }
+            catch
+            {
+                _stream.Dispose();
+                throw;
+            }
+        }
+
+        public int ReadNext(Span<float> destination)
+        {
+            var ds = _ds;
+            int index = SubsetSelector.IndexAt(ds._selection, _ordinal);
+            DataStreams.Skip(_stream, (index - _position) * _raw.Length, _scratch, ds._entry.What);
+            DataStreams.ReadExactly(_stream, _raw, ds._entry.What);
+            _position = index + 1;
+            ds._header.ToFloat(_raw, destination);
+            if (ds._header.IsFloat) CheckFinite(destination, index);
+            Normalize(destination);
+            int ordinal = _ordinal++;
+            return ds._labels is null ? 0 : ds._labels[ordinal];
+        }
+
+        void CheckFinite(ReadOnlySpan<float> values, int index)
+        {
+            foreach (var v in values)
+            {
+                if (float.IsFinite(v)) continue;
+                string what = float.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+                throw QuantaException.BadInput($"{_ds._entry.What}: sample {index} contains {what}");
+            }
+        }
+
+        void Normalize(Span<float> x)
+        {
+            var norm = _ds._norm;
+            if (_ds._uniform || norm.Channels == 1)
+            {
+                Affine(x, norm.Scale[0], norm.Offset[0]);
+                return;
+            }
+            int c = norm.Channels;
+            if (_ds._layout == Layout.Nchw)
+            {
+                int inner = x.Length / c;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    var plane = x.Slice(ch * inner, inner);
+                    Affine(plane, norm.Scale[ch], norm.Offset[ch]);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < x.Length; i += c)
+                    for (int ch = 0; ch < c; ch++)
+                        x[i + ch] = x[i + ch] * norm.Scale[ch] + norm.Offset[ch];
+            }
+        }
+
+        static void Affine(Span<float> x, float scale, float offset)
+        {
+            TensorPrimitives.Multiply(x, scale, x);
+            TensorPrimitives.Add(x, offset, x);
+        }
+
+        public void Dispose() => _stream.Dispose();
+    }
+}
