@@ -1,0 +1,105 @@
+using Quanta.Numerics;
+
+namespace Quanta.Calibration;
+
+/// <summary>
+/// TensorRT's entropy calibration (Migacz, "8-bit Inference with TensorRT", GTC 2017): on the |x|
+/// histogram, for each candidate threshold i (in bins) from the number of quantization levels up,
+/// P = the first i bins with everything beyond folded into bin i−1, Q = the first i bins (without the
+/// outliers) merged into L levels and expanded back evenly over the bins where P is non-zero;
+/// the threshold with the smallest KL(P‖Q) wins. L = 2^(b−1) levels for symmetric use or mixed-sign
+/// data (one side of the range), 2^b for non-negative data with an asymmetric/unsigned spec.
+/// A Q bin that is empty where P is not gets 1e−4 counts (MXNet's smoothing) instead of an infinite KL.
+/// Candidates are scanned with a stride of at most 256 evaluations, then refined bin by bin around the best.
+/// </summary>
+public sealed class EntropyObserver : HistogramObserver
+{
+    const double Eps = 1e-4;
+
+    public EntropyObserver(int bins = Histogram.DefaultBins) : base(bins) { }
+
+    public EntropyObserver(Histogram histogram) : base(histogram) { }
+
+    protected override (double Min, double Max) ChooseRange(QuantSpec spec)
+    {
+        var h = Histogram;
+        var (qmin, qmax) = QuantMath.Bounds(spec);
+        bool nonNegative = h.Min >= 0;
+        long levels = (long)qmax - qmin + 1;
+        if (!(nonNegative && !spec.Symmetric)) levels /= 2;
+
+        long[] f = h.Folded();
+        int nb = f.Length;
+        while (nb > 0 && f[nb - 1] == 0) nb--;
+        double absmax = Math.Max(-h.Min, h.Max);
+        if (levels >= nb) return (-absmax, absmax); // every bin gets its own level: nothing to gain by clipping
+
+        int L = (int)levels;
+        var p = new double[nb];
+        var q = new double[nb];
+        var suffix = new double[nb + 1];
+        for (int k = nb - 1; k >= 0; k--) suffix[k] = suffix[k + 1] + f[k];
+
+        int best = SearchMin(L, nb, i => Divergence(f, i, L, suffix, p, q));
+        double t = best * h.BinWidth;
+        return nonNegative ? (0, t) : (-t, t);
+    }
+
+    /// <summary>Coarse scan of [lo, hi] with ≤ 256 evaluations, then every bin within one stride of the best.</summary>
+    internal static int SearchMin(int lo, int hi, Func<int, double> cost)
+    {
+        int stride = Math.Max(1, (hi - lo + 255) / 256);
+        int best = hi;
+        double bestCost = cost(hi);
+        for (int i = lo; i < hi; i += stride)
+        {
+            double c = cost(i);
+            if (c < bestCost) { bestCost = c; best = i; }
+        }
+        if (stride > 1)
+        {
+            int center = best;
+            for (int i = Math.Max(lo, center - stride + 1); i <= Math.Min(hi, center + stride - 1); i++)
+            {
+                double c = cost(i);
+                if (c < bestCost) { bestCost = c; best = i; }
+            }
+        }
+        return best;
+    }
+
+    static double Divergence(long[] f, int i, int levels, double[] suffix, double[] p, double[] q)
+    {
+        // P: reference distribution clipped at i bins, outliers folded into the last bin.
+        for (int k = 0; k < i; k++) p[k] = f[k];
+        p[i - 1] += suffix[i];
+
+        // Q: the clipped bins (without outliers) merged into `levels` groups, each spread evenly over
+        // the bins where P is non-zero; the last group takes the remainder bins.
+        int merged = i / levels;
+        for (int j = 0; j < levels; j++)
+        {
+            int start = j * merged, stop = j == levels - 1 ? i : start + merged;
+            double sum = 0;
+            int nonZero = 0;
+            for (int k = start; k < stop; k++)
+            {
+                sum += f[k];
+                if (p[k] != 0) nonZero++;
+            }
+            double v = nonZero == 0 ? 0 : sum / nonZero;
+            for (int k = start; k < stop; k++) q[k] = p[k] != 0 ? v : 0;
+        }
+
+        double ps = suffix[0], qs = suffix[0] - suffix[i];
+        if (qs <= 0) return double.PositiveInfinity;
+        double kl = 0;
+        for (int k = 0; k < i; k++)
+        {
+            if (p[k] == 0) continue;
+            double pk = p[k] / ps, qk = Math.Max(q[k], Eps) / qs;
+            kl += pk * Math.Log(pk / qk);
+        }
+        return kl;
+    }
+}
