@@ -1,0 +1,41 @@
+namespace Quanta.IR.Passes;
+
+/// <summary>Runs graph passes in order on a copy of a model, checking the graph after each.</summary>
+public static class PassPipeline
+{
+    /// <summary>
+    /// The standard preparation before quantization, in order: constants become initializers
+    /// and no-op copies go first so that every later pattern sees producers directly; constant
+    /// folding precedes BN folding because BN parameters and shapes may themselves be computed;
+    /// shapes are inferred last, over the final graph. A fresh list each call, to extend freely.
+    /// </summary>
+    public static List<IGraphPass> Normalize =>
+    [
+        new LiftConstants(),
+        new RemoveIdentityAndDropout(),
+        new ConstantFolding(),
+        new FoldBatchNorm(),
+        new InferShapes(),
+    ];
+
+    /// <summary>
+    /// Clones <paramref name="input"/> once and applies <paramref name="passes"/> in order;
+    /// <paramref name="log"/> gets each pass's name and rewrite count.
+    /// </summary>
+    public static Model Run(Model input, IReadOnlyList<IGraphPass> passes, out List<(string Pass, int Rewrites)> log)
+    {
+        var model = input.Clone();
+        log = new List<(string Pass, int Rewrites)>(passes.Count);
+        foreach (var pass in passes)
+        {
+            int rewrites = pass.Apply(model);
+            model.Graph.Changed();
+            log.Add((pass.Name, rewrites));
+            // A broken graph is reported here, naming the pass, not later inside ONNX Runtime.
+            var problems = model.Graph.Validate();
+            if (problems.Count > 0)
+                throw new QuantaException($"{model.Source}: pass {pass.Name} left an invalid graph: {problems[0]}");
+        }
+        return model;
+    }
+}
