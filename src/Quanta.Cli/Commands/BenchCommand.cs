@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Quanta.Cli.Output;
 using Quanta.IR;
@@ -34,9 +35,9 @@ static class BenchCommand
     public static void Print(string model, BenchResult r)
     {
         var table = Printer.Table("model", "p50", "p90", "p99", $"throughput (batch {r.Batch})", "size", "peak RSS", "threads");
-        table.AddRow(Spectre.Console.Markup.Escape(model), $"{r.LatencyP50Ms:0.000} ms", $"{r.LatencyP90Ms:0.000} ms", $"{r.LatencyP99Ms:0.000} ms",
+        table.AddCells((model), $"{r.LatencyP50Ms:0.000} ms", $"{r.LatencyP90Ms:0.000} ms", $"{r.LatencyP99Ms:0.000} ms",
             $"{r.Throughput:0} /s", Printer.Bytes(r.ModelBytes), Printer.Bytes(r.PeakRssBytes), r.Threads.ToString());
-        table.Caption(Spectre.Console.Markup.Escape($"{r.LatencyRuns} batch-1 runs, {r.BatchRuns} batch runs on {r.Hardware}"));
+        table.Caption = new TableTitle(Markup.Escape(($"{r.LatencyRuns} batch-1 runs, {r.BatchRuns} batch runs on {r.Hardware}")));
         Printer.Stdout.Write(table);
     }
 }

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using System.Reflection;
 using Quanta.Cli.Output;
@@ -59,13 +60,13 @@ static class DemoCommand
         foreach (var r in rows)
         {
             bool isBase = r == baseline;
-            table.AddRow(r.Model,
+            table.AddCells(r.Model,
                 isBase ? $"{r.Top1:0.0000}" : $"{r.Top1:0.0000} ({(r.Top1 - baseline.Top1) * 100:+0.00;-0.00} pt)",
                 isBase ? Printer.Bytes(r.Bytes) : $"{Printer.Bytes(r.Bytes)} ({(double)r.Bytes / baseline.Bytes:0.00}×)",
                 isBase ? $"{r.LatencyP50Ms:0.000} ms" : $"{r.LatencyP50Ms:0.000} ms ({baseline.LatencyP50Ms / r.LatencyP50Ms:0.00}× faster)",
                 isBase ? $"{r.Throughput:0} /s" : $"{r.Throughput:0} /s ({r.Throughput / baseline.Throughput:0.00}×)");
         }
-        table.Caption(Spectre.Console.Markup.Escape($"Fashion-MNIST CNN on {data}; models in {Path.GetDirectoryName(rows[0].Path)}"));
+        table.Caption = new TableTitle(Markup.Escape(($"Fashion-MNIST CNN on {data}; models in {Path.GetDirectoryName(rows[0].Path)}")));
         Printer.Stdout.Write(table);
     }
 

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Quanta.Cli.Output;
 using Quanta.Evaluation;
@@ -45,11 +46,11 @@ static class EvalCommand
     static void Print(string model, string data, EvalResult r)
     {
         var table = Printer.Table("model", "data", "samples", "top-1", "top-5", "time");
-        table.AddRow(Spectre.Console.Markup.Escape(model), Spectre.Console.Markup.Escape(data), r.Count.ToString(), $"{r.Top1:0.0000}", $"{r.Top5:0.0000}",
+        table.AddCells((model), (data), r.Count.ToString(), $"{r.Top1:0.0000}", $"{r.Top5:0.0000}",
             $"{r.Seconds:0.00} s ({r.SamplesPerSecond:0} /s)");
         Printer.Stdout.Write(table);
         var perClass = Printer.Table("class", "samples", "top-1");
-        for (int c = 0; c < r.PerClassCount.Length; c++) perClass.AddRow(c.ToString(), r.PerClassCount[c].ToString(), $"{r.PerClassTop1[c]:0.0000}");
+        for (int c = 0; c < r.PerClassCount.Length; c++) perClass.AddCells(c.ToString(), r.PerClassCount[c].ToString(), $"{r.PerClassTop1[c]:0.0000}");
         Printer.Stdout.Write(perClass);
     }
 }

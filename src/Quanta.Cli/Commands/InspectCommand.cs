@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Quanta.Analysis;
 using Quanta.Cli.Output;
@@ -27,19 +28,20 @@ static class InspectCommand
     static void Print(ModelInfo info)
     {
         var console = Printer.Stdout;
-        console.MarkupLine($"[bold]{Spectre.Console.Markup.Escape(info.Path)}[/]  {Printer.Bytes(info.FileBytes)}, IR v{info.IrVersion}, " +
-                           $"opsets {string.Join(", ", info.Opsets.Select(o => $"{o.Key} {o.Value}"))}{(info.Producer.Length > 0 ? $", from {Spectre.Console.Markup.Escape(info.Producer)}" : "")}");
+        console.Write(new Text($"{info.Path}  ", new Style(decoration: Decoration.Bold)));
+        console.WriteLine($"{Printer.Bytes(info.FileBytes)}, IR v{info.IrVersion}, " +
+                           $"opsets {string.Join(", ", info.Opsets.Select(o => $"{o.Key} {o.Value}"))}{(info.Producer.Length > 0 ? $", from {(info.Producer)}" : "")}");
         var io = Printer.Table("", "name", "type", "shape");
-        foreach (var i in info.Inputs) io.AddRow("input", i.Name, i.Type, $"[{string.Join(", ", i.Shape)}]");
-        foreach (var o in info.Outputs) io.AddRow("output", o.Name, o.Type, $"[{string.Join(", ", o.Shape)}]");
+        foreach (var i in info.Inputs) io.AddCells("input", i.Name, i.Type, $"[{string.Join(", ", i.Shape)}]");
+        foreach (var o in info.Outputs) io.AddCells("output", o.Name, o.Type, $"[{string.Join(", ", o.Shape)}]");
         console.Write(io);
         var ops = Printer.Table("op type", "count");
-        foreach (var (op, count) in info.OpTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)) ops.AddRow(op, count.ToString());
-        ops.Caption($"{info.OpTypes.Count} op types, {info.NodeCount} nodes");
+        foreach (var (op, count) in info.OpTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)) ops.AddCells(op, count.ToString());
+        ops.Caption = new TableTitle(Markup.Escape($"{info.OpTypes.Count} op types, {info.NodeCount} nodes"));
         console.Write(ops);
         var bytes = Printer.Table("initializer type", "bytes");
-        foreach (var (type, b) in info.BytesByType) bytes.AddRow(type, Printer.Bytes(b));
-        bytes.Caption($"{info.Parameters / 1e6:0.00} M parameters");
+        foreach (var (type, b) in info.BytesByType) bytes.AddCells(type, Printer.Bytes(b));
+        bytes.Caption = new TableTitle(Markup.Escape($"{info.Parameters / 1e6:0.00} M parameters"));
         console.Write(bytes);
         foreach (var (k, v) in info.Metadata) console.WriteLine($"{k}: {v}");
     }

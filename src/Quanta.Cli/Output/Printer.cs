@@ -30,6 +30,10 @@ static class Printer
         return table;
     }
 
+    /// <summary>Adds a row of plain text cells (no markup: model and tensor names may hold brackets).</summary>
+    public static void AddCells(this Table table, params string[] cells) =>
+        table.AddRow(cells.Select(c => (Spectre.Console.Rendering.IRenderable)new Text(c)).ToArray());
+
     public static string Bytes(long bytes) => bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",

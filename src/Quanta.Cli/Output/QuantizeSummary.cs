@@ -33,8 +33,8 @@ sealed record QuantizeSummary(
         var nodes = Printer.Table("op type", "quantized", "kept float");
         var kept = s.KeptFloat.GroupBy(k => k.OpType).ToDictionary(g => g.Key, g => g.Count());
         foreach (var op in s.QuantizedByOpType.Keys.Union(kept.Keys).Order(StringComparer.Ordinal))
-            nodes.AddRow(op, s.QuantizedByOpType.GetValueOrDefault(op).ToString(), kept.GetValueOrDefault(op).ToString());
-        nodes.Caption($"{s.QuantizedNodes} nodes quantized ({s.FusedActivations} Relu/Clip folded into their producer), {s.KeptFloat.Count} kept float");
+            nodes.AddCells(op, s.QuantizedByOpType.GetValueOrDefault(op).ToString(), kept.GetValueOrDefault(op).ToString());
+        nodes.Caption = new TableTitle(Markup.Escape($"{s.QuantizedNodes} nodes quantized ({s.FusedActivations} Relu/Clip folded into their producer), {s.KeptFloat.Count} kept float"));
         console.Write(nodes);
 
         var reasons = s.KeptFloat.GroupBy(k => (k.OpType, k.Reason)).ToList();
@@ -42,19 +42,19 @@ sealed record QuantizeSummary(
         {
             var table = Printer.Table("kept float", "why", "nodes");
             foreach (var g in reasons.OrderBy(g => g.Key.OpType, StringComparer.Ordinal))
-                table.AddRow(g.Key.OpType, Markup.Escape(g.Key.Reason), Markup.Escape(Abbreviate(g.Select(k => k.Node))));
+                table.AddCells(g.Key.OpType, (g.Key.Reason), (Abbreviate(g.Select(k => k.Node))));
             console.Write(table);
         }
 
         var ranges = Printer.Table("activation", "min", "max", "scale", "zero point");
         foreach (var r in s.Ranges.Take(12))
-            ranges.AddRow(Markup.Escape(r.Tensor), $"{r.Min:G4}", $"{r.Max:G4}", $"{r.Scale:G4}", r.ZeroPoint.ToString());
-        if (s.Ranges.Count > 12) ranges.Caption($"first 12 of {s.Ranges.Count} calibrated activations (all with --json)");
+            ranges.AddCells((r.Tensor), $"{r.Min:G4}", $"{r.Max:G4}", $"{r.Scale:G4}", r.ZeroPoint.ToString());
+        if (s.Ranges.Count > 12) ranges.Caption = new TableTitle(Markup.Escape($"first 12 of {s.Ranges.Count} calibrated activations (all with --json)"));
         console.Write(ranges);
 
         var size = Printer.Table("", "bytes", "ratio");
-        size.AddRow("float model", Printer.Bytes(s.InputBytes), "1.00×");
-        size.AddRow("quantized model", Printer.Bytes(s.OutputBytes), $"{(double)s.OutputBytes / s.InputBytes:0.00}×");
+        size.AddCells("float model", Printer.Bytes(s.InputBytes), "1.00×");
+        size.AddCells("quantized model", Printer.Bytes(s.OutputBytes), $"{(double)s.OutputBytes / s.InputBytes:0.00}×");
         console.Write(size);
         console.WriteLine($"{s.Recipe}");
         console.WriteLine($"calibrated on {s.CalibrationSamples} samples in {s.CalibrationSeconds:0.0} s; total {s.TotalSeconds:0.0} s; wrote {s.Output}");

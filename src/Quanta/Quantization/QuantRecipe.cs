@@ -48,7 +48,7 @@ public sealed record QuantRecipe
         if (ActivationType is not null) Check(() => QuantTypeInfo.Parse(ActivationType));
         if (WeightType is not null) Check(() => QuantTypeInfo.Parse(WeightType));
         if (Target is not null) Check(() => Targets.Parse(Target));
-        Check(() => CalibrationMethods.Parse(Method));
+        Check(() => ObserverFactory.Parse(Method));
         if (Percentile is <= 50 or > 100) problems.Add($"--percentile must be in (50, 100], got {Percentile}");
         if (Sigmas <= 0) problems.Add("--sigmas must be positive");
         if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
@@ -79,7 +79,7 @@ public sealed record QuantRecipe
             SymmetricWeights ?? true,
             SymmetricActivations ?? false,
             reduceRange,
-            CalibrationMethods.Parse(Method),
+            ObserverFactory.Parse(Method),
             new CalibrationSettings(Percentile, Sigmas),
             CalibCount, CalibBatch, Seed,
             OpTypes, Exclude, Nodes);
@@ -136,5 +136,5 @@ public sealed record ResolvedRecipe(
     public string Describe() =>
         $"{Format.ToString().ToLowerInvariant()}, activations {ActivationType.Name()}{(SymmetricActivations ? " symmetric" : "")}, " +
         $"weights {WeightType.Name()}{(ReduceRange ? " 7-bit" : "")}{(SymmetricWeights ? " symmetric" : "")} {(PerChannel ? "per-channel" : "per-tensor")}, " +
-        $"calibration {CalibrationMethods.Name(Method)}, target {Target.Name}";
+        $"calibration {ObserverFactory.Name(Method)}, target {Target.Name}";
 }
