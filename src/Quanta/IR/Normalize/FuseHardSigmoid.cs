@@ -23,13 +23,12 @@ public sealed class FuseHardSigmoid : IGraphPass
             var (add, x) = relu6;
             var scale = SoleConsumer(g, clip.Output[0]);
             if (!HardPatterns.IsDivideBySix(g, scale, clip.Output[0])) continue;
-            foreach (var n in new[] { add, clip, scale! }) g.RemoveNode(n);
             g.AddNode(Node("HardSigmoid", g.UniqueName("HardSigmoid"), [x], [scale!.Output[0]],
                 Float("alpha", HardPatterns.Alpha), Float("beta", HardPatterns.Beta)));
+            RemoveReplaced(g, [add, clip, scale!]);
             fused++;
         }
         if (fused == 0) return 0;
-        RemoveDeadConstants(g);
         g.SortTopologically();
         return fused;
     }

@@ -29,10 +29,9 @@ public sealed class FuseHardSwish : IGraphPass
 
         foreach (var m in matches)
         {
-            foreach (var n in m.Nodes) g.RemoveNode(n);
             g.AddNode(Node("HardSwish", g.UniqueName("HardSwish"), [m.X], [m.Output]));
+            RemoveReplaced(g, m.Nodes);
         }
-        RemoveDeadConstants(g);
         g.SortTopologically();
         return matches.Count;
     }

@@ -33,7 +33,6 @@ public sealed class FuseLayerNorm : IGraphPass
         if (!OpsetChanges.TryRaise(model, RequiredOpset)) return 0;
 
         foreach (var m in matches) Rewrite(g, m);
-        RemoveDeadConstants(g);
         g.SortTopologically();
         return matches.Count;
     }
@@ -107,10 +106,10 @@ public sealed class FuseLayerNorm : IGraphPass
     {
         string gamma = OneDimensional(g, m.GammaName, m.Gamma);
         string? beta = m.Beta is null ? null : OneDimensional(g, m.Beta, g.ConstantValue(m.Beta)!);
-        foreach (var n in m.Nodes) g.RemoveNode(n);
         var inputs = beta is null ? new[] { m.X, gamma } : new[] { m.X, gamma, beta };
         g.AddNode(Node("LayerNormalization", g.UniqueName("LayerNormalization"), inputs, [m.Output],
             Int("axis", -1), Float("epsilon", m.Epsilon)));
+        RemoveReplaced(g, m.Nodes);
     }
 
     /// <summary>The constant itself when already [C], else a [C] copy (the original may have other readers).</summary>

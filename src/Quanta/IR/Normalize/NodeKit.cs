@@ -101,19 +101,19 @@ internal static class NodeKit
     public static int? Rank(Graph g, string tensor) =>
         g.ValueInfo(tensor)?.Type?.TensorType?.Shape is { } s ? s.Dim.Count : null;
 
-    /// <summary>Removes Constant nodes nobody reads any more (left behind by a fusion).</summary>
-    public static void RemoveDeadConstants(Graph g)
+    /// <summary>
+    /// Removes the nodes a fusion replaced, then the constants (Constant nodes or initializers)
+    /// only they read. Call it after adding the fused node, so constants it reuses survive.
+    /// </summary>
+    public static void RemoveReplaced(Graph g, IEnumerable<NodeProto> nodes)
     {
-        foreach (var n in g.Nodes.Where(n => Is(n, "Constant")).ToList())
-            if (n.Output.All(o => g.Consumers(o).Count == 0 && !g.IsGraphOutput(o)))
-                g.RemoveNode(n);
-    }
-
-    /// <summary>Removes initializers nobody reads any more (left behind by a fusion).</summary>
-    public static void RemoveDeadInitializers(Graph g, IEnumerable<string> candidates)
-    {
-        foreach (var name in candidates.Distinct().ToList())
-            if (g.IsInitializer(name) && g.Consumers(name).Count == 0 && !g.IsGraphOutput(name))
-                g.RemoveInitializer(name);
+        var inputs = new List<string>();
+        foreach (var n in nodes) { inputs.AddRange(n.Input); g.RemoveNode(n); }
+        foreach (var name in inputs.Distinct())
+        {
+            if (name.Length == 0 || g.Consumers(name).Count > 0 || g.IsGraphOutput(name)) continue;
+            if (g.IsInitializer(name)) g.RemoveInitializer(name);
+            else if (g.Producer(name) is { } p && Is(p, "Constant")) g.RemoveNode(p);
+        }
     }
 }
