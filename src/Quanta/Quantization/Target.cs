@@ -23,7 +23,7 @@ public static class Targets
     public static Target For(Runtime.Hardware hw) => hw.Architecture switch
     {
         System.Runtime.InteropServices.Architecture.Arm64 => Arm64,
-        System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86 => hw.Vnni ? X86Vnni : X86Avx2,
+        System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86 => hw.SaturatesU8S8 ? X86Avx2 : X86Vnni,
         _ => Generic,
     };
 
