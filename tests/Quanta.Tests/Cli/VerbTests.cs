@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace Quanta.Tests.Cli;
+
+/// <summary>The verbs' --json output, read back as JSON and checked against known facts of the reference models.</summary>
+public class VerbTests
+{
+    [Fact]
+    public void InspectListsOpTypesAndParameters()
+    {
+        var r = CliRunner.Run("inspect", TestData.Model("fmnist_cnn.onnx"), "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var ops = doc.RootElement.GetProperty("opTypes").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "Conv", "Relu", "MaxPool", "Gemm" }, ops);
+        long parameters = doc.RootElement.GetProperty("parameters").GetInt64();
+        Assert.InRange(parameters, 380_000, 400_000);
+        Assert.Equal("input", doc.RootElement.GetProperty("inputs")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void InspectMobileNetV2HasSevenOpTypes()
+    {
+        if (!TestData.HasSharedModels) return;
+        var r = CliRunner.Run("inspect", TestData.Model("fmnist_mobilenetv2.onnx"), "--json");
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(7, doc.RootElement.GetProperty("opTypes").EnumerateObject().Count());
+        Assert.InRange(doc.RootElement.GetProperty("parameters").GetInt64(), 2_150_000, 2_300_000);
+    }
+
+    [Fact]
+    public void EvalReportsAccuracyAndPerClass()
+    {
+        var r = CliRunner.Run("eval", TestData.Model("fmnist_cnn.onnx"), "--data", TestData.DemoDir + "/fashion-mnist:test",
+            "--mean", "0.2860", "--std", "0.3530", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(2000, doc.RootElement.GetProperty("count").GetInt32());
+        double top1 = doc.RootElement.GetProperty("top1").GetDouble();
+        Assert.InRange(top1, 0.90, 0.96);
+        Assert.True(doc.RootElement.GetProperty("top5").GetDouble() >= top1);
+        Assert.Equal(10, doc.RootElement.GetProperty("perClass").GetArrayLength());
+    }
+
+    [Fact]
+    public void BenchReportsLatencyThroughputAndMemory()
+    {
+        var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--runs", "20", "--warmup", "2", "--batch", "8", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var result = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("result");
+        double p50 = result.GetProperty("latencyP50Ms").GetDouble(), p99 = result.GetProperty("latencyP99Ms").GetDouble();
+        Assert.True(p50 > 0 && p99 >= p50);
+        Assert.True(result.GetProperty("throughput").GetDouble() > 0);
+        Assert.True(result.GetProperty("peakRssBytes").GetInt64() > 10_000_000);
+        Assert.Equal(new FileInfo(TestData.Model("fmnist_cnn.onnx")).Length, result.GetProperty("modelBytes").GetInt64());
+    }
+
+    [Fact]
+    public void HelpExitsZero()
+    {
+        var r = CliRunner.Run("quantize", "--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("--calib", r.Stdout);
+    }
+}
