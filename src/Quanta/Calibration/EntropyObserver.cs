@@ -11,10 +11,13 @@ namespace Quanta.Calibration;
 /// data (one side of the range), 2^b for non-negative data with an asymmetric/unsigned spec.
 /// A Q bin that is empty where P is not gets 1e−4 counts (MXNet's smoothing) instead of an infinite KL.
 /// Candidates are scanned with a stride of at most 256 evaluations, then refined bin by bin around the best.
+/// The histogram is the |x| fold of <see cref="Calibration.Histogram"/> (N/2 bins over [0, R]), split into
+/// sub-bins when it has fewer than 16 bins per level (see ChooseRange).
 /// </summary>
 public sealed class EntropyObserver : HistogramObserver
 {
     const double Eps = 1e-4;
+    const int MaxSubBins = 1 << 14;
 
     public EntropyObserver(int bins = Histogram.DefaultBins) : base(bins) { }
 
@@ -28,20 +31,30 @@ public sealed class EntropyObserver : HistogramObserver
         long levels = (long)qmax - qmin + 1;
         if (!(nonNegative && !spec.Symmetric)) levels /= 2;
 
-        long[] f = h.Folded();
-        int nb = f.Length;
-        while (nb > 0 && f[nb - 1] == 0) nb--;
+        long[] folded = h.Folded();
+        int used = folded.Length;
+        while (used > 0 && folded[used - 1] == 0) used--;
         double absmax = Math.Max(-h.Min, h.Max);
-        if (levels >= nb) return (-absmax, absmax); // every bin gets its own level: nothing to gain by clipping
+        if (levels >= used) return (-absmax, absmax); // every bin gets its own level: nothing to gain by clipping
+
+        // TensorRT's 2048 bins over [0, absmax] give ≥ 16 bins per level at the smallest threshold.
+        // Our range is a power of two (and grows with outliers), so when the occupied bins are fewer
+        // than 16 per level we split each bin evenly into k sub-bins; otherwise the smallest candidate
+        // (one bin per level) could lie beyond the whole bulk of the data.
+        int k = 1;
+        while ((long)used * k < 16 * levels && (long)used * k * 2 <= MaxSubBins) k *= 2;
+        int nb = used * k;
+        var f = new double[nb];
+        for (int b = 0; b < nb; b++) f[b] = (double)folded[b / k] / k;
 
         int L = (int)levels;
         var p = new double[nb];
         var q = new double[nb];
         var suffix = new double[nb + 1];
-        for (int k = nb - 1; k >= 0; k--) suffix[k] = suffix[k + 1] + f[k];
+        for (int b = nb - 1; b >= 0; b--) suffix[b] = suffix[b + 1] + f[b];
 
         int best = SearchMin(L, nb, i => Divergence(f, i, L, suffix, p, q));
-        double t = best * h.BinWidth;
+        double t = best * h.BinWidth / k;
         return nonNegative ? (0, t) : (-t, t);
     }
 
@@ -68,7 +81,7 @@ public sealed class EntropyObserver : HistogramObserver
         return best;
     }
 
-    static double Divergence(long[] f, int i, int levels, double[] suffix, double[] p, double[] q)
+    static double Divergence(double[] f, int i, int levels, double[] suffix, double[] p, double[] q)
     {
         // P: reference distribution clipped at i bins, outliers folded into the last bin.
         for (int k = 0; k < i; k++) p[k] = f[k];

@@ -102,12 +102,22 @@ internal sealed class NpyDataset : StreamedDataset
         readonly Stream _stream;
         readonly byte[] _raw;
         readonly byte[] _scratch = new byte[1 << 16];
+        readonly float[][]? _luts;
         int _ordinal;
         long _position;
 
         public Reader(NpyDataset ds)
         {
             _ds = ds;
+            if (ds._header.Type == NpyType.UInt8)
+            {
+                _luts = new float[ds._uniform ? 1 : ds._channels][];
+                for (int c = 0; c < _luts.Length; c++)
+                {
+                    _luts[c] = new float[256];
+                    for (int v = 0; v < 256; v++) _luts[c][v] = ds._norm.Exact(v, c);
+                }
+            }
             _raw = new byte[ds._sampleElements * ds._header.ItemSize];
             _stream = ds._entry.Open();
             try
@@ -128,11 +138,44 @@ internal sealed class NpyDataset : StreamedDataset
             DataStreams.Skip(_stream, (index - _position) * _raw.Length, _scratch, ds._entry.What);
             DataStreams.ReadExactly(_stream, _raw, ds._entry.What);
             _position = index + 1;
+            if (_luts is not null)
+            {
+                FromBytes(destination);
+                return ds._labels is null ? 0 : ds._labels[_ordinal++];
+            }
             ds._header.ToFloat(_raw, destination);
             if (ds._header.IsFloat) CheckFinite(destination, index);
             Normalize(destination);
             int ordinal = _ordinal++;
             return ds._labels is null ? 0 : ds._labels[ordinal];
+        }
+
+        /// <summary>uint8 samples: every value is a function of one byte, so a 256-entry table per channel does it all.</summary>
+        void FromBytes(Span<float> x)
+        {
+            var raw = _raw;
+            var luts = _luts!;
+            if (luts.Length == 1)
+            {
+                var lut = luts[0];
+                for (int i = 0; i < raw.Length; i++) x[i] = lut[raw[i]];
+                return;
+            }
+            int c = luts.Length;
+            if (_ds._layout == Layout.Nchw)
+            {
+                int inner = x.Length / c;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    var lut = luts[ch];
+                    for (int i = ch * inner, end = i + inner; i < end; i++) x[i] = lut[raw[i]];
+                }
+            }
+            else
+            {
+                for (int i = 0; i < raw.Length; i += c)
+                    for (int ch = 0; ch < c; ch++) x[i + ch] = luts[ch][raw[i + ch]];
+            }
         }
 
         void CheckFinite(ReadOnlySpan<float> values, int index)
