@@ -1,3 +1,5 @@
+using Quanta.IR.Normalize;
+
 namespace Quanta.IR.Passes;
 
 /// <summary>Runs graph passes in order on a copy of a model, checking the graph after each.</summary>
@@ -7,14 +9,20 @@ public static class PassPipeline
     /// The standard preparation before quantization, in order: constants become initializers
     /// and no-op copies go first so that every later pattern sees producers directly; constant
     /// folding precedes BN folding because BN parameters and shapes may themselves be computed;
-    /// shapes are inferred last, over the final graph. A fresh list each call, to extend freely.
+    /// old opsets are upgraded before anything reads op signatures; exporters' spelled-out
+    /// LayerNorm, hard-sigmoid and hard-swish are recognised after folding has made their
+    /// constants plain; shapes are inferred last, over the final graph. A fresh list each call.
     /// </summary>
     public static List<IGraphPass> Normalize =>
     [
         new LiftConstants(),
         new RemoveIdentityAndDropout(),
+        new UpgradeOpset(),
         new ConstantFolding(),
         new FoldBatchNorm(),
+        new FuseLayerNorm(),
+        new FuseHardSigmoid(),
+        new FuseHardSwish(),
         new InferShapes(),
     ];
 
