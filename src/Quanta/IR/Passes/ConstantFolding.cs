@@ -85,11 +85,32 @@ public sealed class ConstantFolding : IGraphPass
             if (info is not null) graph.Proto.ValueInfo.Remove(info);
         }
         graph.Changed();
+        int dead = RemoveDeadProducers(graph, inputsOfFolded, outputs);
         // Folded nodes may leave initializers nobody reads any more.
         foreach (var name in inputsOfFolded)
             if (graph.IsInitializer(name) && graph.Consumers(name).Count == 0 && !outputs.Contains(name) && !graph.Inputs.Any(i => i.Name == name))
                 graph.RemoveInitializer(name);
-        return foldedNodes.Count;
+        return foldedNodes.Count + dead;
+    }
+
+    /// <summary>
+    /// Removes nodes that fed only folded nodes (a Shape of a dynamic tensor whose static dim was
+    /// all that was read), following their inputs upward; nothing else in the graph is touched.
+    /// </summary>
+    static int RemoveDeadProducers(Graph graph, HashSet<string> candidates, HashSet<string> outputs)
+    {
+        int removed = 0;
+        var work = new Stack<string>(candidates);
+        while (work.Count > 0)
+        {
+            var producer = graph.Producer(work.Pop());
+            if (producer is null || !producer.IsStandard() || producer.HasSubgraph() || NonDeterministic.Contains(producer.OpType)) continue;
+            if (producer.Output.Any(o => o.Length > 0 && (graph.Consumers(o).Count > 0 || outputs.Contains(o)))) continue;
+            graph.RemoveNode(producer);
+            removed++;
+            foreach (var i in producer.Input) if (i.Length > 0) work.Push(i);
+        }
+        return removed;
     }
 
     bool FitsCap(TensorTypeInfo? t)

@@ -42,7 +42,7 @@ public static class PassPipeline
             // A broken graph is reported here, naming the pass, not later inside ONNX Runtime.
             var problems = model.Graph.Validate();
             if (problems.Count > 0)
-                throw new QuantaException($"{model.Source}: pass {pass.Name} left an invalid graph: {problems[0]}");
+                throw new InvalidOperationException($"{model.Source}: pass {pass.Name} left an invalid graph: {problems[0]}"); // a bug in the pass, not bad input
         }
         return model;
     }
