@@ -25,6 +25,16 @@ public sealed class PlanBuilder
 
     public bool IsConstant(string tensor) => Graph.Initializer(tensor) is not null;
 
+    /// <summary>
+    /// Only float tensors are quantized; shape arithmetic (int64 Concat, Gather, Mul…) stays as it is.
+    /// Types come from initializers, graph inputs and the value_info that shape inference wrote.
+    /// </summary>
+    public bool IsFloat(string tensor)
+    {
+        if (Graph.Initializer(tensor) is { } t) return t.DataType == Onnx.DataTypes.Float;
+        return Graph.ValueInfo(tensor)?.Type?.TensorType?.ElemType == Onnx.DataTypes.Float;
+    }
+
     public bool IsQuantizedActivation(string tensor) =>
         Plan.Tensors.TryGetValue(tensor, out var t) && t.Role == TensorRole.Activation;
 
@@ -62,7 +72,7 @@ public sealed class PlanBuilder
     /// <summary>Quantize <paramref name="tensor"/> as an activation (its range comes from calibration).</summary>
     public void Activation(string tensor)
     {
-        if (tensor.Length == 0 || Plan.Tensors.ContainsKey(tensor)) return;
+        if (tensor.Length == 0 || Plan.Tensors.ContainsKey(tensor) || !IsFloat(tensor)) return;
         Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Activation, ActivationSpec);
     }
 
@@ -83,7 +93,7 @@ public sealed class PlanBuilder
     /// <summary>A constant weight, quantized per channel along <paramref name="axis"/> when per-channel is on.</summary>
     public void Weight(string tensor, int? axis, QuantSpec? spec = null)
     {
-        if (Plan.Tensors.ContainsKey(tensor)) return;
+        if (Plan.Tensors.ContainsKey(tensor) || !IsFloat(tensor)) return;
         Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null);
     }
 

@@ -22,6 +22,7 @@ public static class Planner
             if (opTypes is not null && !opTypes.Contains(node.OpType)) { builder.KeepFloat("op type not selected (--op-types)"); continue; }
             if (recipe.Exclude.Any(p => Glob.Matches(p, node.Name))) { builder.KeepFloat("excluded (--exclude)"); continue; }
             if (builder.Override(node)?.Quantize == false) { builder.KeepFloat("kept float by the recipe"); continue; }
+            if (!builder.IsFloat(node.Output[0])) { builder.KeepFloat("not a float computation"); continue; }
             if (quantizer.Annotate(node, builder)) builder.Plan.QuantizedNodes.Add(node);
         }
         return builder.Plan;

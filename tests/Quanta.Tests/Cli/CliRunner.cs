@@ -19,13 +19,14 @@ public static class CliRunner
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>The error line of a failed run (bad input must give exactly one, with no stack trace).</summary>
+    /// <summary>The error line of a failed run: exactly one, last on stderr, and no stack trace anywhere.</summary>
     public static string SingleErrorLine(Result r)
     {
         var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.DoesNotContain(" at ", lines[0]);
-        return lines[0];
+        var errors = lines.Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        Assert.Single(errors);
+        Assert.Equal(errors[0], lines[^1]);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        return errors[0];
     }
 }

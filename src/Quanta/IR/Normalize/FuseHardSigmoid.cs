@@ -11,7 +11,7 @@ namespace Quanta.IR.Normalize;
 /// </summary>
 public sealed class FuseHardSigmoid : IGraphPass
 {
-    public string Name => "fuse-hardsigmoid";
+    public string Name => "FuseHardSigmoid";
 
     public int Apply(Model model)
     {

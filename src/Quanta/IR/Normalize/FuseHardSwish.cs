@@ -14,7 +14,7 @@ public sealed class FuseHardSwish : IGraphPass
 {
     const long RequiredOpset = 14;
 
-    public string Name => "fuse-hardswish";
+    public string Name => "FuseHardSwish";
 
     /// <summary>x, the nodes to remove, and the tensor the HardSwish writes.</summary>
     sealed record Match(string X, List<NodeProto> Nodes, string Output);

@@ -17,7 +17,7 @@ public sealed class FuseLayerNorm : IGraphPass
 {
     const long RequiredOpset = 17;
 
-    public string Name => "fuse-layernorm";
+    public string Name => "FuseLayerNorm";
 
     /// <summary>One matched chain: what the fused node reads and writes, and what it replaces.</summary>
     sealed record Match(string X, TensorProto Gamma, string GammaName, string? Beta, float Epsilon, string Output, List<NodeProto> Nodes);

@@ -15,7 +15,7 @@ public sealed class UpgradeOpset : IGraphPass
     public const long Target = 13;
     const long Oldest = 7;
 
-    public string Name => "upgrade-opset";
+    public string Name => "UpgradeOpset";
 
     /// <summary>Op types of the last <see cref="Apply"/> left unrewritten because this pass does not know them.</summary>
     public IReadOnlyList<string> Unsupported { get; private set; } = [];
