@@ -5,6 +5,7 @@ using Quanta.Cli.Output;
 using Quanta.Data;
 using Quanta.Evaluation;
 using Quanta.IR;
+using Quanta.Quantization;
 using Quanta.Runtime;
 
 namespace Quanta.Cli.Commands;
@@ -20,14 +21,24 @@ static class DemoCommand
     {
         var json = CommonOptions.Json();
         var output = new Option<string?>("--output", "-o") { Description = "Folder to keep the demo's models in (default: a temporary folder)" };
-        var command = new Command("demo", "Run the embedded end-to-end example: the Fashion-MNIST CNN, before and after") { json, output };
+        var command = new Command("demo", "Run the embedded end-to-end example: quantize the Fashion-MNIST CNN and compare it with the float model") { json, output };
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), "quanta-demo");
             Directory.CreateDirectory(folder);
             string modelPath = Extract(folder);
-            var test = DataSource.Open(Path.Combine(folder, "fashion-mnist") + ":test", new DataOptions(DemoPreprocessing));
-            var rows = new List<DemoRow> { Measure("float32", modelPath, test) };
+            string data = Path.Combine(folder, "fashion-mnist");
+            var test = DataSource.Open(data + ":test", new DataOptions(DemoPreprocessing));
+            var calibration = DataSource.Open(data + ":train", new DataOptions(DemoPreprocessing, Count: 512));
+
+            var hardware = Hardware.Detect();
+            var recipe = new QuantRecipe().Resolve(hardware);
+            Printer.Note($"quantizing the Fashion-MNIST CNN: {recipe.Describe()} (on {hardware.Describe()})");
+            var quantized = ProgressDisplay.Run(p => StaticQuantizer.Quantize(Model.Load(modelPath), calibration, recipe, progress: p));
+            string quantizedPath = Path.Combine(folder, "fmnist_cnn.int8.onnx");
+            quantized.Model.Save(quantizedPath);
+
+            var rows = new List<DemoRow> { Measure("float32", modelPath, test), Measure("int8 (static, QDQ)", quantizedPath, test) };
             if (parse.GetValue(json)) Printer.Json(new { data = test.Description, rows });
             else Print(test.Description, rows);
             return 0;
