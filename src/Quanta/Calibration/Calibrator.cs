@@ -1,4 +1,5 @@
-using Microsoft.ML.OnnxRuntime;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Quanta.Data;
 using Quanta.IR;
 using Quanta.Runtime;
@@ -9,10 +10,14 @@ namespace Quanta.Calibration;
 /// Streams calibration data through the float model once, exposing the tensors to calibrate as
 /// extra outputs, and feeds each to its own observer. Observers keep bounded statistics, so
 /// memory does not grow with the number of samples; tensors are observed in parallel.
+/// The data is also hashed as it streams, so a quantized model can name exactly what it saw.
 /// </summary>
 public static class Calibrator
 {
-    public static Dictionary<string, IObserver> Observe(
+    /// <summary>The observers after the pass, and a SHA-256 digest of the preprocessed samples.</summary>
+    public sealed record Run(Dictionary<string, IObserver> Observers, string DataDigest, int Samples);
+
+    public static Run Observe(
         Model model, IReadOnlyCollection<string> tensors, IDataset data, Func<IObserver> newObserver,
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
@@ -20,8 +25,10 @@ public static class Calibrator
         using var runner = new ModelRunner(model, runtime ?? new RuntimeOptions(), tensors);
         runner.CheckSampleShape(data.SampleShape, data.Description);
         int done = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var batch in data.Batches(batchSize))
         {
+            hash.AppendData(MemoryMarshal.AsBytes(batch.Data.AsSpan()));
             runner.RunParallel(batch.Data, batch.Shape, (name, values) =>
             {
                 if (observers.TryGetValue(name, out var observer)) observer.Observe(values);
@@ -29,6 +36,7 @@ public static class Calibrator
             done += batch.Count;
             progress?.Report(new WorkProgress("calibrating", done, data.Count));
         }
-        return observers;
+        if (done == 0) throw QuantaException.BadInput($"{data.Description}: no calibration samples");
+        return new Run(observers, Convert.ToHexStringLower(hash.GetHashAndReset()), done);
     }
 }

@@ -23,29 +23,30 @@ public static class StaticQuantizer
 
         var calibrationClock = Stopwatch.StartNew();
         var toCalibrate = plan.TensorsToCalibrate.ToList();
-        var observers = Calibrator.Observe(prepared, toCalibrate, calibration,
+        var run = Calibrator.Observe(prepared, toCalibrate, calibration,
             () => ObserverFactory.Create(recipe.Method, recipe.Calibration), recipe.CalibBatch, runtime, progress);
-        var ranges = observers.ToDictionary(kv => kv.Key, kv => kv.Value.Range(plan.Tensors[kv.Key].Spec));
+        var ranges = run.Observers.ToDictionary(kv => kv.Key, kv => kv.Value.Range(plan.Tensors[kv.Key].Spec));
         double calibrationSeconds = calibrationClock.Elapsed.TotalSeconds;
 
         ParamResolver.Resolve(prepared.Graph, plan, ranges);
         var quantized = prepared.Clone();
         QdqWriter.Apply(quantized, plan);
         if (recipe.Format == QuantFormat.QOperator) QOperatorLowering.Apply(quantized);
-        Stamp(quantized, recipe, calibration);
+        Stamp(quantized, recipe, calibration, run);
 
         var chosen = toCalibrate.Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
-        return new QuantizeResult(quantized, recipe, plan, chosen, preparation, calibration.Count, calibrationSeconds, clock.Elapsed.TotalSeconds);
+        return new QuantizeResult(quantized, recipe, plan, chosen, preparation, run.Samples, calibrationSeconds, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Records how the model was made, so a quantized file explains itself.</summary>
-    static void Stamp(Model model, ResolvedRecipe recipe, IDataset calibration)
+    static void Stamp(Model model, ResolvedRecipe recipe, IDataset calibration, Calibrator.Run run)
     {
         model.Proto.ProducerName = "quanta";
         model.Proto.ProducerVersion = Version;
         model.SetMetadata("quanta.version", Version);
         model.SetMetadata("quanta.recipe", recipe.Describe());
-        model.SetMetadata("quanta.calibration", $"{calibration.Description}; {recipe.CalibCount} samples, seed {recipe.Seed}");
+        model.SetMetadata("quanta.calibration", $"{calibration.Description}; {run.Samples} samples, seed {recipe.Seed}");
+        model.SetMetadata("quanta.calibration.sha256", run.DataDigest);
     }
 
     public static string Version => typeof(StaticQuantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

@@ -53,6 +53,7 @@ public class StaticQuantizationTests
         Assert.Contains("minmax", a.Metadata("quanta.recipe"));
         Assert.Contains("64 samples", a.Metadata("quanta.calibration"));
         Assert.Equal("quanta", a.Proto.ProducerName);
+        Assert.Equal(64, a.Metadata("quanta.calibration.sha256")!.Length);
     }
 
     // mean ± 3σ clips the long right tail of ReLU outputs by design: it is the cheapest method, not the most accurate.

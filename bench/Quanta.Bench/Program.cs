@@ -1,0 +1,17 @@
+using Quanta.Bench;
+
+// Reproducible measurements behind BENCHMARKS.md. Run from the repository root:
+//   dotnet run -c Release --project bench/Quanta.Bench -- <suite> [--models DIR] [--repeat N]
+// Each suite prints Markdown rows to stdout and progress to stderr.
+var options = BenchArgs.Parse(args);
+return options.Suite switch
+{
+    "accuracy" => Suites.Accuracy(options),
+    "methods" => Suites.Methods(options),
+    "speed" => Suites.Speed(options),
+    "memory" => Suites.Memory(options),
+    "memory-child" => Suites.MemoryChild(options),
+    "int4" => Suites.Int4(options),
+    "variants" => Suites.Variants(options),
+    _ => BenchArgs.Usage(),
+};
