@@ -7,8 +7,9 @@ namespace Quanta.Calibration;
 /// histogram, for each candidate threshold i (in bins) from the number of quantization levels up,
 /// P = the first i bins with everything beyond folded into bin i−1, Q = the first i bins (without the
 /// outliers) merged into L levels and expanded back evenly over the bins where P is non-zero;
-/// the threshold with the smallest KL(P‖Q) wins. L = 2^(b−1) levels for symmetric use or mixed-sign
-/// data (one side of the range), 2^b for non-negative data with an asymmetric/unsigned spec.
+/// the threshold with the smallest KL(P‖Q) wins. L = 2^(b−1) levels for a symmetric spec, 2^b for
+/// non-negative data with an asymmetric spec, and for mixed-sign data with an asymmetric spec the
+/// share of 2^b that the larger side of the range occupies.
 /// A Q bin that is empty where P is not gets 1e−4 counts (MXNet's smoothing) instead of an infinite KL.
 /// Candidates are scanned with a stride of at most 256 evaluations, then refined bin by bin around the best.
 /// The histogram is the |x| fold of <see cref="Calibration.Histogram"/> (N/2 bins over [0, R]), split into
@@ -21,6 +22,9 @@ public sealed class EntropyObserver : HistogramObserver
 
     public EntropyObserver(int bins = Histogram.DefaultBins) : base(bins) { }
 
+    /// <summary>The largest share of values a chosen threshold may clip.</summary>
+    public const double MaxClippedFraction = 1e-3;
+
     public EntropyObserver(Histogram histogram) : base(histogram) { }
 
     protected override (double Min, double Max) ChooseRange(QuantSpec spec)
@@ -28,13 +32,17 @@ public sealed class EntropyObserver : HistogramObserver
         var h = Histogram;
         var (qmin, qmax) = QuantMath.Bounds(spec);
         bool nonNegative = h.Min >= 0;
+        double absmax = Math.Max(-h.Min, h.Max);
         long levels = (long)qmax - qmin + 1;
-        if (!(nonNegative && !spec.Symmetric)) levels /= 2;
+        // Levels the |x| threshold really gets: half for a symmetric spec; for an asymmetric spec over
+        // mixed signs, the share of the range the larger side spans (a skewed [-1, 10] keeps ~233 of
+        // 256 levels for [0, 10], not 128). Too few modelled levels make KL clip far too much.
+        if (spec.Symmetric) levels /= 2;
+        else if (!nonNegative) levels = Math.Max(2, (long)(levels * absmax / ((double)h.Max - h.Min)));
 
         long[] folded = h.Folded();
         int used = folded.Length;
         while (used > 0 && folded[used - 1] == 0) used--;
-        double absmax = Math.Max(-h.Min, h.Max);
         if (levels >= used) return (-absmax, absmax); // every bin gets its own level: nothing to gain by clipping
 
         // TensorRT's 2048 bins over [0, absmax] give ≥ 16 bins per level at the smallest threshold.
@@ -54,6 +62,12 @@ public sealed class EntropyObserver : HistogramObserver
         for (int b = nb - 1; b >= 0; b--) suffix[b] = suffix[b + 1] + f[b];
 
         int best = SearchMin(L, nb, i => Divergence(f, i, L, suffix, p, q));
+        // KL is blind to saturation spikes (ReLU6 puts a few percent of its values exactly at 6):
+        // it would clip them all. Never clip more than MaxClippedFraction of the values.
+        double total = suffix[0];
+        int floor = nb;
+        while (floor > 0 && suffix[floor - 1] <= MaxClippedFraction * total) floor--;
+        best = Math.Max(best, floor);
         double t = best * h.BinWidth / k;
         return nonNegative ? (0, t) : (-t, t);
     }

@@ -71,13 +71,24 @@ public sealed class Histogram
     public double BinLower(int i) => -Range + i * BinWidth;
 
     /// <summary>Adds the finite values of <paramref name="values"/>; NaN and ±Inf are ignored.</summary>
-    public void Add(ReadOnlySpan<float> values)
+    public void Add(ReadOnlySpan<float> values) => Add(values, 1);
+
+    /// <summary>
+    /// Adds every <paramref name="sampleStride"/>-th value to the counts; min, max and the range still see
+    /// every value. Counts then describe a uniform sample, which is all percentiles and divergences need.
+    /// </summary>
+    public void Add(ReadOnlySpan<float> values, int sampleStride)
     {
         var (mn, mx, n) = FiniteStats.MinMax(values);
         if (n == 0) return;
         GrowTo(NeededExponent(Math.Max(-mn, mx)));
         Min = Math.Min(Min, mn);
         Max = Math.Max(Max, mx);
+        if (sampleStride > 1)
+        {
+            AddSample(values, sampleStride);
+            return;
+        }
         Count += n;
 
         // Four interleaved sub-histograms break the store→load dependency when neighbouring values
@@ -116,6 +127,21 @@ public sealed class Histogram
             for (int b = 0; b < bins; b++) _counts[b] += sub[b];
             sub.Clear();
         }
+    }
+
+    void AddSample(ReadOnlySpan<float> values, int stride)
+    {
+        int bins = Bins, half = bins / 2;
+        float inv = (float)Math.ScaleB(1.0, BitOperations.Log2((uint)bins) - 1 - Exponent);
+        long added = 0;
+        for (int i = 0; i < values.Length; i += stride)
+        {
+            float v = values[i];
+            if (!float.IsFinite(v)) continue;
+            _counts[Math.Min((int)MathF.Floor(v * inv) + half, bins - 1)]++;
+            added++;
+        }
+        Count += added;
     }
 
     /// <summary>Adds another histogram with the same number of bins (e.g. from a parallel worker).</summary>

@@ -15,7 +15,30 @@ public abstract class HistogramObserver : IObserver, IStatsSource
     public float Min => Histogram.Min;
     public float Max => Histogram.Max;
 
-    public void Observe(ReadOnlySpan<float> values) => Histogram.Add(values);
+    /// <summary>Batches larger than this are binned from a strided sample (min/max still see every value).</summary>
+    public const int MaxBinnedPerBatch = 1 << 18;
+
+    public void Observe(ReadOnlySpan<float> values) => Histogram.Add(values, SampleStride(values.Length));
+
+    /// <summary>
+    /// The smallest prime stride that bins at most <see cref="MaxBinnedPerBatch"/> values. A prime
+    /// does not line up with the power-of-two-ish strides of image layouts, so the sample covers
+    /// every channel and position instead of the same columns over and over.
+    /// </summary>
+    public static int SampleStride(int length)
+    {
+        int stride = (length + MaxBinnedPerBatch - 1) / MaxBinnedPerBatch;
+        if (stride <= 1) return 1;
+        while (!IsPrime(stride)) stride++;
+        return stride;
+    }
+
+    static bool IsPrime(int n)
+    {
+        if (n < 2) return false;
+        for (int d = 2; d * d <= n; d++) if (n % d == 0) return false;
+        return true;
+    }
 
     public (float Min, float Max) Range(QuantSpec spec)
     {

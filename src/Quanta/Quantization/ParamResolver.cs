@@ -25,9 +25,11 @@ static class ParamResolver
             var tensor = g.Initializer(t.Name)!;
             var values = Tensors.ToFloats(tensor);
             var shape = tensor.Dims.ToArray();
+            // Below 8 bits a few outliers would set the step for a whole channel: clip where it lowers the error.
+            bool clip = t.Spec.Bits < 8;
             plan.Params[t.Name] = t.Axis is { } axis && shape.Length > axis
-                ? QuantMath.PerChannel(values, shape, axis, t.Spec)
-                : QuantMath.PerTensor(values, t.Spec);
+                ? clip ? WeightClipping.PerChannel(values, shape, axis, t.Spec) : QuantMath.PerChannel(values, shape, axis, t.Spec)
+                : clip ? WeightClipping.PerTensor(values, t.Spec) : QuantMath.PerTensor(values, t.Spec);
         }
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
             plan.Params[t.Name] = BiasParams(plan, t, g.Initializer(t.Name)!.Dims.ToArray());

@@ -1,4 +1,5 @@
 using Quanta.IR;
+using Quanta.IR.Normalize;
 using Quanta.Numerics;
 using Quanta.Onnx;
 using Quanta.Onnx.Proto;
@@ -36,32 +37,16 @@ public static class QdqWriter
 
     /// <summary>
     /// Standard QDQ ops know int16/uint16/int4/uint4 from opset 21. Raising the opset is safe when no
-    /// op in the graph changed meaning since the model's opset; otherwise ONNX Runtime's
-    /// com.microsoft QuantizeLinear/DequantizeLinear carry those types.
+    /// op in the graph changed meaning since the model's opset (<see cref="OpsetChanges"/>); otherwise
+    /// ONNX Runtime's com.microsoft QuantizeLinear/DequantizeLinear carry those types.
     /// </summary>
     static string ChooseDomain(Model model, QuantPlan plan)
     {
         bool wide = plan.Params.Values.Any(p => p.Type is QuantType.Int16 or QuantType.UInt16 or QuantType.Int4 or QuantType.UInt4);
-        long opset = model.Opset();
-        if (!wide || opset >= WideTypesOpset) return "";
-        if (opset >= 13 && model.Graph.Nodes.All(n => n.Domain is not ("" or "ai.onnx") || !ChangedAfter13.Contains(n.OpType)))
-        {
-            model.SetOpset("", WideTypesOpset);
-            if (model.Proto.IrVersion < 10) model.Proto.IrVersion = 10;
-            return "";
-        }
+        if (!wide || OpsetChanges.TryRaise(model, WideTypesOpset)) return "";
         if (model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
         return "com.microsoft";
     }
-
-    /// <summary>Default-domain ops whose inputs or attributes changed between opsets 13 and 21.</summary>
-    static readonly HashSet<string> ChangedAfter13 =
-    [
-        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
-        "ReduceLogSumExp", "ReduceSumSquare", "Split", "Pad", "Resize", "ScatterElements", "ScatterND", "GroupNormalization",
-        "LpPool", "Col2Im", "AveragePool", "MaxPool", "Cast", "CastLike", "Shape", "Size", "Flatten", "Reshape", "Squeeze",
-        "Unsqueeze", "Transpose", "Constant", "ConstantOfShape", "Identity", "If", "Loop", "Scan", "DequantizeLinear", "QuantizeLinear",
-    ];
 
     static void RemoveFusedActivation(Graph g, NodeProto activation)
     {
