@@ -18,10 +18,9 @@ public class VerbTests
         Assert.Equal("input", doc.RootElement.GetProperty("inputs")[0].GetProperty("name").GetString());
     }
 
-    [Fact]
+    [SharedModelsFact]
     public void InspectMobileNetV2HasSevenOpTypes()
     {
-        if (!TestData.HasSharedModels) return;
         var r = CliRunner.Run("inspect", TestData.Model("fmnist_mobilenetv2.onnx"), "--json");
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal(7, doc.RootElement.GetProperty("opTypes").EnumerateObject().Count());

@@ -7,7 +7,7 @@ namespace Quanta.Tests.IR;
 
 public class ConstantFoldingTests
 {
-    [Fact]
+    [SharedModelsFact]
     public void NormalizeLiftsAndFoldsAVitWhoseWeightsAreConstantNodes()
     {
         var original = IrFixtures.Load("fmnist_vit.onnx");

@@ -5,7 +5,7 @@ namespace Quanta.Tests.IR;
 
 public class PipelineTests
 {
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx")]
     [InlineData("fmnist_resnet20.onnx")]
     [InlineData("fmnist_mobilenetv2.onnx")]

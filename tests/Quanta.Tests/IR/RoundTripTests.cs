@@ -4,7 +4,7 @@ namespace Quanta.Tests.IR;
 
 public class RoundTripTests
 {
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx")]
     [InlineData("fmnist_resnet20.onnx")]
     [InlineData("fmnist_mobilenetv2.onnx")]

@@ -10,7 +10,7 @@ public class ShapeInferenceTests
     /// <summary>Three images: a batch size that no static dim of these models shares.</summary>
     static readonly long[] Shape3 = [3, 1, 28, 28];
 
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx", true)]
     [InlineData("fmnist_resnet20.onnx", true)]
     [InlineData("fmnist_mobilenetv2.onnx", true)]

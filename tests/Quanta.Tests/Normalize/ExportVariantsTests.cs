@@ -6,7 +6,7 @@ namespace Quanta.Tests.Normalize;
 /// <summary>The generated "real export" models are valid and compute what the originals do.</summary>
 public class ExportVariantsTests
 {
-    [Fact]
+    [SharedModelsFact]
     public void Vit_real_world_variant_is_opset_11_with_constant_nodes_and_decomposed_layernorm()
     {
         var original = Load("fmnist_vit.onnx");
@@ -21,7 +21,7 @@ public class ExportVariantsTests
         AssertClose(Logits(original), Logits(variant), 1e-4f);
     }
 
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx", 3)]
     [InlineData("fmnist_resnet20.onnx", 21)]
     [InlineData("fmnist_mobilenetv2.onnx", 52)]
@@ -38,7 +38,7 @@ public class ExportVariantsTests
         AssertClose(Logits(original), Logits(variant), 1e-4f);
     }
 
-    [Fact]
+    [SharedModelsFact]
     public void Downgrade_refuses_what_opset_11_cannot_say()
     {
         var vit = Load("fmnist_vit.onnx");

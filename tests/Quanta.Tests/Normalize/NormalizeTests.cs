@@ -7,7 +7,7 @@ namespace Quanta.Tests.Normalize;
 /// <summary>Real-export variants of the reference models normalize back to the clean form, outputs unchanged.</summary>
 public class NormalizeTests
 {
-    [Fact]
+    [SharedModelsFact]
     public void Vit_at_opset_11_upgrades_and_fuses_layernorm_back()
     {
         var original = Load("fmnist_vit.onnx");
@@ -32,7 +32,7 @@ public class NormalizeTests
         AssertClose(Logits(original), Logits(model), 1e-4f);
     }
 
-    [Fact]
+    [SharedModelsFact]
     public void Layernorm_fusion_leaves_an_opset_11_graph_alone_when_relabelling_would_change_it()
     {
         var model = ExportVariants.RealWorld(Load("fmnist_vit.onnx"));   // Squeeze/Unsqueeze with axes attributes
@@ -41,7 +41,7 @@ public class NormalizeTests
         Assert.Equal(0, Count(model, "LayerNormalization"));
     }
 
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx")]
     [InlineData("fmnist_resnet20.onnx")]
     [InlineData("fmnist_mobilenetv2.onnx")]
@@ -62,7 +62,7 @@ public class NormalizeTests
         AssertClose(Logits(original), Logits(model), 1e-4f);
     }
 
-    [Fact]
+    [SharedModelsFact]
     public void Upgrade_does_nothing_at_opset_13_or_later()
     {
         var model = Load("fmnist_mobilenetv2.onnx");

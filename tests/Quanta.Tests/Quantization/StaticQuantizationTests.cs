@@ -6,14 +6,13 @@ namespace Quanta.Tests.Quantization;
 /// <summary>Static quantization of the reference models, end to end through ONNX Runtime.</summary>
 public class StaticQuantizationTests
 {
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx")]
     [InlineData("fmnist_resnet20.onnx")]
     [InlineData("fmnist_mobilenetv2.onnx")]
     [InlineData("fmnist_vit.onnx")]
     public void DefaultRecipeKeepsAccuracy(string file)
     {
-        if (!File.Exists(TestData.Model(file))) return;
         var model = Model.Load(TestData.Model(file));
         var result = Quantize.Run(model, new QuantRecipe());
         var quantized = Quantize.SavedAndLoaded(result.Model);
