@@ -46,7 +46,7 @@ static class Suites
             {
                 var r = StaticQuantizer.Quantize(model, Calibration(a), Recipe(new QuantRecipe()));
                 double q = Top1(r.Model, a);
-                Console.WriteLine($"| {name} | {variant} | {fp32:0.0000} | {q:0.0000} | {(fp32 - q) * 100:+0.00;-0.00;0.00} | {(double)Bytes(r.Model) / Bytes(original):0.00} | {r.TotalSeconds:0.0} |");
+                Console.WriteLine($"| {name} | {variant} | {fp32:0.0000} | {q:0.0000} | {(fp32 - q) * 100:0.00} | {(double)Bytes(r.Model) / Bytes(original):0.00} | {r.TotalSeconds:0.0} |");
                 Log($"{name} {variant}: {q:0.0000}");
             }
         }
@@ -77,7 +77,7 @@ static class Suites
                 double t = Median(times);
                 if (method == "minmax") minmax = t;
                 double q = Top1(last!.Model, a);
-                Console.WriteLine($"| {name} | {method} | {q:0.0000} | {(fp32 - q) * 100:+0.00;-0.00;0.00} | {t:0.00} | {t / minmax:0.00}× |");
+                Console.WriteLine($"| {name} | {method} | {q:0.0000} | {(fp32 - q) * 100:0.00} | {t:0.00} | {t / minmax:0.00}× |");
                 Log($"{name} {method}: {q:0.0000} in {t:0.00}s");
             }
         }
@@ -187,7 +187,7 @@ static class Suites
             {
                 var r = StaticQuantizer.Quantize(model, Calibration(a), Recipe(recipe));
                 double q = Top1(r.Model, a);
-                Console.WriteLine($"| {name} | {label} | {fp32:0.0000} | {q:0.0000} | {(fp32 - q) * 100:+0.00;-0.00;0.00} | {(double)Bytes(r.Model) / Bytes(model):0.00} |");
+                Console.WriteLine($"| {name} | {label} | {fp32:0.0000} | {q:0.0000} | {(fp32 - q) * 100:0.00} | {(double)Bytes(r.Model) / Bytes(model):0.00} |");
                 Log($"{name} {label}: {q:0.0000}");
             }
         }
