@@ -104,26 +104,14 @@ public sealed class ModelRunner : IDisposable
     /// </summary>
     public void Run(float[] data, long[] shape, OutputSink sink)
     {
-        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-        IDisposableReadOnlyCollection<OrtValue> outputs;
-        try
+        using var outputs = RunSession(data, shape);
+        for (int i = 0; i < outputs.Count; i++)
         {
-            outputs = _session.Run(_runOptions, [InputName], [input], OutputNames);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw QuantaException.BadInput($"ONNX Runtime failed on an input of shape [{string.Join(",", shape)}]: {OneLine(e.Message)}");
-        }
-        using (outputs)
-        {
-            for (int i = 0; i < outputs.Count; i++)
-            {
-                var v = outputs[i];
-                if (!v.IsTensor) continue;
-                var info = v.GetTensorTypeAndShape();
-                if (info.ElementDataType != TensorElementType.Float) continue;
-                sink(OutputNames[i], info.Shape, v.GetTensorDataAsSpan<float>());
-            }
+            var v = outputs[i];
+            if (!v.IsTensor) continue;
+            var info = v.GetTensorTypeAndShape();
+            if (info.ElementDataType != TensorElementType.Float) continue;
+            sink(OutputNames[i], info.Shape, v.GetTensorDataAsSpan<float>());
         }
     }
 
@@ -134,24 +122,25 @@ public sealed class ModelRunner : IDisposable
     /// </summary>
     public void RunParallel(float[] data, long[] shape, ParallelOutputSink sink)
     {
+        using var outputs = RunSession(data, shape);
+        Parallel.For(0, outputs.Count, i =>
+        {
+            var v = outputs[i];
+            if (v.IsTensor && v.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float)
+                sink(OutputNames[i], v.GetTensorDataAsSpan<float>());
+        });
+    }
+
+    IDisposableReadOnlyCollection<OrtValue> RunSession(float[] data, long[] shape)
+    {
         using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-        IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _session.Run(_runOptions, [InputName], [input], OutputNames);
+            return _session.Run(_runOptions, [InputName], [input], OutputNames);
         }
         catch (OnnxRuntimeException e)
         {
             throw QuantaException.BadInput($"ONNX Runtime failed on an input of shape [{string.Join(",", shape)}]: {OneLine(e.Message)}");
-        }
-        using (outputs)
-        {
-            Parallel.For(0, outputs.Count, i =>
-            {
-                var v = outputs[i];
-                if (v.IsTensor && v.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float)
-                    sink(OutputNames[i], v.GetTensorDataAsSpan<float>());
-            });
         }
     }
 
