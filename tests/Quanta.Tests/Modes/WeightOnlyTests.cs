@@ -26,7 +26,9 @@ public class WeightOnlyTests
         Assert.Contains(result.Model.Graph.Nodes, node => node.OpType == op);
 
         var reference = TinyModels.Multiply(x, RtnQuantizer.Quantize(w, k, n, block, new BlockGrid(bits, symmetric)).Dequantize(), m, k, n);
-        using var runner = new ModelRunner(Q.SavedAndLoaded(result.Model), new RuntimeOptions(Optimize: false));
+        // ONNX Runtime fuses DequantizeLinear→MatMul into MatMulNBits with int8 activations (accuracy level 4), which is
+        // not what the file says; the exact semantics of a QDQ file are checked without graph optimizations.
+        using var runner = new ModelRunner(Q.SavedAndLoaded(result.Model), new RuntimeOptions(Optimize: format == WeightOnlyFormat.MatMulNBits));
         var y = runner.Run(x, [m, k])[0].Values;
         for (int i = 0; i < y.Length; i++)
             Assert.True(Math.Abs(y[i] - reference[i]) <= 1e-4 * Math.Max(1, Math.Abs(reference[i])), $"y[{i}] = {y[i]}, expected {reference[i]}");
