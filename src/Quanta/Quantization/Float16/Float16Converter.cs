@@ -46,6 +46,8 @@ public static class Float16Converter
             else lowNodes.Add(n);
         }
 
+        DemoteIsolatedMovement(g, lowNodes, kept);
+
         // 2. Tensors written by 16-bit nodes become 16-bit; graph inputs too unless float I/O is kept.
         var lowTensors = new HashSet<string>();
         foreach (var n in lowNodes)
@@ -127,9 +129,35 @@ public static class Float16Converter
         var notes = new List<string>();
         var missing = kept.Where(k => k.Reason.StartsWith("no ")).Select(k => k.OpType).Distinct().Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0) notes.Add($"ONNX Runtime (CPU) has no {p.Name()} kernel for: {string.Join(", ", missing)}; these stay float");
-        if (!options.WeightsOnly && lowNodes.Count == 0)
+        if (!options.WeightsOnly && lowNodes.All(n => Movement.Contains(n.OpType)))
             throw new QuantaException($"--mode {(p == LowPrecision.Float16 ? "fp16" : "bf16")}: nothing would run in {p.Name()}: ONNX Runtime (CPU) has no {p.Name()} kernel for {string.Join(", ", missing)}", FailureKind.NotMet);
         return new ModeResult(model, options.WeightsOnly ? "weights-" + p.Name() : p.Name(), recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Ops that only move or select values: worth running at 16 bits only inside a 16-bit region.</summary>
+    static readonly HashSet<string> Movement =
+    [
+        "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Concat", "Gather", "Slice", "Split",
+        "Expand", "Shape", "Cast", "MaxPool", "Pad", "Tile", "Where",
+    ];
+
+    /// <summary>
+    /// A data-movement node none of whose inputs comes from a 16-bit node would only add a pair of
+    /// Casts around itself; it stays float (repeated until nothing changes, so chains follow).
+    /// </summary>
+    static void DemoteIsolatedMovement(Graph g, HashSet<NodeProto> lowNodes, List<KeptFloat> kept)
+    {
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var n in lowNodes.Where(n => Movement.Contains(n.OpType)).ToList())
+            {
+                if (n.Input.Any(i => i.Length > 0 && g.Producer(i) is { } p && lowNodes.Contains(p))) continue;
+                lowNodes.Remove(n);
+                kept.Add(new KeptFloat(n.Name, n.OpType, "moves float values between float ops"));
+                changed = true;
+            }
+        }
     }
 
     /// <summary>Element type of every tensor the graph declares or holds (0 = unknown).</summary>
