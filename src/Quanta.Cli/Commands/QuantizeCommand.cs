@@ -8,16 +8,16 @@ using Spectre.Console;
 
 namespace Quanta.Cli.Commands;
 
-/// <summary>`quanta quantize MODEL -o OUT --calib DATA`: static post-training quantization.</summary>
+/// <summary>`quanta quantize MODEL -o OUT [--calib DATA] [--mode …]`: static post-training quantization, or the modes of <see cref="QuantizeModes"/>.</summary>
 static class QuantizeCommand
 {
     public static Command Create()
     {
         var model = CommonOptions.ModelArgument();
         var output = new Option<string>("--output", "-o") { Description = "Where to write the quantized model", Required = true };
-        var calib = new Option<string>("--calib") { Description = "Calibration data: DIR:train (IDX), a folder of class folders, .npy or .npz", Required = true };
+        var calib = new Option<string?>("--calib") { Description = "Calibration data (static and gptq): DIR:train (IDX), a folder of class folders, .npy or .npz" };
         var calibCount = new Option<int?>("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
-        var format = new Option<string>("--format") { Description = "qdq (portable, default) or qoperator (integer operators)", DefaultValueFactory = _ => "qdq" };
+        var format = new Option<string?>("--format") { Description = "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq" };
         var target = new Option<string?>("--target") { Description = $"Target CPU: {string.Join(", ", Targets.All.Select(t => t.Name))} (default: this machine)" };
         var activationType = new Option<string?>("--activation-type") { Description = "uint8 (default), int8, uint16 or int16" };
         var weightType = new Option<string?>("--weight-type") { Description = "int8 (default), uint8, int4, uint4 or int16" };
@@ -34,24 +34,32 @@ static class QuantizeCommand
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var flags = new DataFlags();
+        var modes = new QuantizeModes();
         var command = new Command("quantize", "Quantize a float model with calibration data (static post-training quantization)")
         {
             model, output, calib, calibCount, format, target, activationType, weightType, perChannel, symmetricWeights,
             symmetricActivations, reduceRange, method, percentile, opTypes, exclude, recipeFile, externalData, threads, json,
         };
         flags.AddTo(command);
+        modes.AddTo(command);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(model)!;
             string outputPath = parse.GetValue(output)!;
             if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
                 throw QuantaException.BadInput("--output: must differ from the input model (inputs are never modified)");
+            string mode = parse.GetValue(modes.Mode)!.ToLowerInvariant();
+            if (mode != "static")
+                return modes.Run(parse, mode, inputPath, outputPath, new QuantizeModes.Shared(calib, calibCount, format, weightType, perChannel,
+                    symmetricWeights, opTypes, exclude, target, externalData, threads, json, flags));
+            if (parse.GetValue(calib) is null) throw QuantaException.BadInput("--calib: required for static quantization (or choose --mode dynamic, weight-only, fp16 or bf16)");
 
             var recipe = parse.GetValue(recipeFile) is { } file ? LoadRecipe(file) : new QuantRecipe();
             recipe = recipe with
             {
                 Format = parse.GetValue(format)?.ToLowerInvariant() switch
                 {
+                    null => recipe.Format,
                     "qdq" => QuantFormat.Qdq,
                     "qoperator" or "qop" => QuantFormat.QOperator,
                     var f => throw QuantaException.BadInput($"--format: expected qdq or qoperator, got '{f}'"),

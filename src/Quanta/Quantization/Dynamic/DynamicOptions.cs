@@ -1,0 +1,45 @@
+using Quanta.Numerics;
+
+namespace Quanta.Quantization.Dynamic;
+
+/// <summary>
+/// Dynamic quantization: weights stored as 8-bit integers ahead of time, activations quantized
+/// to uint8 at run time from their own min/max (no calibration data). Null means "let the
+/// target decide" (7-bit weights where ONNX Runtime's u8×s8 kernels saturate).
+/// </summary>
+public sealed record DynamicOptions
+{
+    /// <summary>int8 (default) or uint8.</summary>
+    public string WeightType { get; init; } = "int8";
+    public bool PerChannel { get; init; } = true;
+    public bool SymmetricWeights { get; init; } = true;
+    public bool? ReduceRange { get; init; }
+    public DynamicKernel Kernel { get; init; } = DynamicKernel.Fused;
+    /// <summary>Op types to quantize (MatMul, Gemm, Conv).</summary>
+    public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Conv"];
+    /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
+    public string[] Exclude { get; init; } = [];
+    public string? Target { get; init; }
+
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        if (WeightType is not ("int8" or "uint8")) problems.Add($"--weight-type: dynamic quantization takes int8 or uint8 weights, got '{WeightType}'");
+        foreach (var op in OpTypes)
+            if (!DynamicQuantizer.Supported.Contains(op))
+                problems.Add($"--op-types: dynamic quantization supports {string.Join(", ", DynamicQuantizer.Supported)}, not '{op}'");
+        if (Target is not null)
+        {
+            try { Targets.Parse(Target); }
+            catch (QuantaException e) { problems.Add(e.Message); }
+        }
+        return problems;
+    }
+
+    internal QuantSpec WeightSpec(Target target)
+    {
+        var type = QuantTypeInfo.Parse(WeightType);
+        bool reduce = ReduceRange ?? (target.ReduceRangeInt8Weights && type == QuantType.Int8);
+        return new QuantSpec(type, SymmetricWeights, reduce);
+    }
+}

@@ -1,0 +1,136 @@
+namespace Quanta.Quantization.WeightOnly;
+
+/// <summary>
+/// GPTQ (Frantar et al., 2022) for a MatMul weight <c>W [K, N]</c> with <c>Y = X·W</c>: the input
+/// rows of W are rounded one at a time, and each row's rounding error is spread over the rows
+/// not yet rounded, weighted by the inverse Hessian <c>H = 2XᵀX</c> of the layer's squared
+/// output error, so the layer output on the calibration inputs moves as little as possible.
+/// Block parameters come from the (already compensated) rows of each block when it is reached.
+/// </summary>
+public static class GptqQuantizer
+{
+    /// <param name="w">Row-major [K, N].</param>
+    /// <param name="hessian">Row-major [K, K], <c>2/n · Σ xxᵀ</c> over the calibration rows.</param>
+    public static BlockwiseWeight Quantize(ReadOnlySpan<float> w, int k, int n, double[] hessian, int blockSize, BlockGrid grid, double damp = 0.01)
+    {
+        var work = new double[k * n];
+        for (int i = 0; i < work.Length; i++) work[i] = w[i];
+        var h = (double[])hessian.Clone();
+        // Inputs that never fire carry no information: their weights cannot matter, zero them.
+        for (int i = 0; i < k; i++)
+            if (h[i * k + i] == 0)
+            {
+                h[i * k + i] = 1;
+                Array.Clear(work, i * n, n);
+            }
+        var u = InverseCholeskyUpper(h, k, damp);
+
+        var r = BlockwiseWeight.Empty(k, n, blockSize, grid);
+        var err = new double[n];
+        for (int row = 0; row < k; row++)
+        {
+            if (row % blockSize == 0) ChooseBlockParams(work, r, row, k, n, blockSize, grid);
+            int b = row / blockSize;
+            double d = u[row * k + row];
+            for (int c = 0; c < n; c++)
+            {
+                int p = c * r.Blocks + b;
+                int q = grid.Quantize((float)work[row * n + c], r.Scales[p], r.Zeros[p]);
+                r.Q[c * k + row] = (byte)q;
+                err[c] = (work[row * n + c] - BlockGrid.Dequantize(q, r.Scales[p], r.Zeros[p])) / d;
+            }
+            for (int j = row + 1; j < k; j++)
+            {
+                double f = u[row * k + j];
+                if (f == 0) continue;
+                var target = work.AsSpan(j * n, n);
+                for (int c = 0; c < n; c++) target[c] -= err[c] * f;
+            }
+        }
+        return r;
+    }
+
+    static void ChooseBlockParams(double[] work, BlockwiseWeight r, int start, int k, int n, int blockSize, BlockGrid grid)
+    {
+        int end = Math.Min(k, start + blockSize), b = start / blockSize;
+        for (int c = 0; c < n; c++)
+        {
+            double lo = double.MaxValue, hi = double.MinValue;
+            for (int i = start; i < end; i++) { lo = Math.Min(lo, work[i * n + c]); hi = Math.Max(hi, work[i * n + c]); }
+            var (s, z) = grid.Params((float)lo, (float)hi);
+            r.Scales[c * r.Blocks + b] = s;
+            r.Zeros[c * r.Blocks + b] = z;
+        }
+    }
+
+    /// <summary>
+    /// Upper factor <c>U</c> with <c>(H + λI)⁻¹ = UᵀU</c>, λ = damp · mean(diag H); λ grows tenfold
+    /// until the Cholesky succeeds (H can be singular when calibration has fewer rows than K).
+    /// </summary>
+    internal static double[] InverseCholeskyUpper(double[] h, int k, double damp)
+    {
+        double mean = 0;
+        for (int i = 0; i < k; i++) mean += h[i * k + i];
+        mean /= k;
+        for (int attempt = 0; attempt < 8; attempt++, damp *= 10)
+        {
+            var a = (double[])h.Clone();
+            for (int i = 0; i < k; i++) a[i * k + i] += damp * mean;
+            if (!Cholesky(a, k)) continue;
+            var inv = InverseFromCholesky(a, k);
+            if (!Cholesky(inv, k)) continue;
+            // inv now holds L (lower) with L·Lᵀ = H⁻¹; U = Lᵀ.
+            var u = new double[k * k];
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j <= i; j++) u[j * k + i] = inv[i * k + j];
+            return u;
+        }
+        throw new InvalidOperationException("GPTQ: the Hessian is not positive definite even with heavy dampening");
+    }
+
+    /// <summary>In-place lower Cholesky (upper triangle left as garbage); false when not positive definite.</summary>
+    static bool Cholesky(double[] a, int k)
+    {
+        for (int j = 0; j < k; j++)
+        {
+            double d = a[j * k + j];
+            for (int p = 0; p < j; p++) d -= a[j * k + p] * a[j * k + p];
+            if (!(d > 0)) return false;
+            d = Math.Sqrt(d);
+            a[j * k + j] = d;
+            for (int i = j + 1; i < k; i++)
+            {
+                double s = a[i * k + j];
+                for (int p = 0; p < j; p++) s -= a[i * k + p] * a[j * k + p];
+                a[i * k + j] = s / d;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>H⁻¹ = L⁻ᵀ·L⁻¹ from the lower factor in <paramref name="l"/> (full symmetric result).</summary>
+    static double[] InverseFromCholesky(double[] l, int k)
+    {
+        var li = new double[k * k]; // L⁻¹, lower
+        for (int i = 0; i < k; i++)
+        {
+            li[i * k + i] = 1 / l[i * k + i];
+            for (int j = 0; j < i; j++)
+            {
+                double s = 0;
+                for (int p = j; p < i; p++) s -= l[i * k + p] * li[p * k + j];
+                li[i * k + j] = s / l[i * k + i];
+            }
+        }
+        var inv = new double[k * k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double s = 0;
+                for (int p = i; p < k; p++) s += li[p * k + i] * li[p * k + j];
+                inv[i * k + j] = s;
+                inv[j * k + i] = s;
+            }
+        return inv;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Numerics.Tensors;
+using Quanta.Data;
+using Quanta.IR;
+using Quanta.Runtime;
+
+namespace Quanta.Quantization.WeightOnly;
+
+/// <summary>
+/// Streams calibration data through ONNX Runtime with the MatMul inputs as extra outputs and
+/// accumulates <c>H = 2/rows · Σ xxᵀ</c> for each, one row x per token/sample. Memory is one
+/// K×K matrix per distinct input (Q, K and V projections share theirs), never the data.
+/// </summary>
+public static class HessianCollector
+{
+    /// <param name="inputs">Tensor name → K (its last dimension).</param>
+    public static Dictionary<string, double[]> Collect(Model prepared, IReadOnlyDictionary<string, int> inputs, IDataset data,
+        int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
+    {
+        var sums = inputs.ToDictionary(kv => kv.Key, kv => new Accumulator(kv.Value));
+        using var runner = new ModelRunner(prepared, runtime, inputs.Keys.ToList());
+        runner.CheckSampleShape(data.SampleShape, data.Description);
+        int seen = 0;
+        foreach (var batch in data.Batches(batchSize))
+        {
+            runner.RunParallel(batch.Data, batch.Shape, (name, values) =>
+            {
+                if (sums.TryGetValue(name, out var acc)) acc.Add(values);
+            });
+            seen += batch.Count;
+            progress?.Report(new WorkProgress("collecting GPTQ statistics", seen, data.Count));
+        }
+        return sums.ToDictionary(kv => kv.Key, kv => kv.Value.Hessian());
+    }
+
+    sealed class Accumulator(int k)
+    {
+        readonly double[] _sum = new double[k * k];
+        readonly float[] _batch = new float[k * k];
+        long _rows;
+
+        public void Add(ReadOnlySpan<float> values)
+        {
+            if (values.Length % k != 0) throw new InvalidOperationException($"activation of {values.Length} values is not a multiple of K = {k}");
+            // Accumulate a batch in float with SIMD, then fold into double so long runs don't lose precision.
+            Array.Clear(_batch);
+            int rows = values.Length / k;
+            for (int r = 0; r < rows; r++)
+            {
+                var x = values.Slice(r * k, k);
+                for (int i = 0; i < k; i++)
+                {
+                    float xi = x[i];
+                    if (xi == 0) continue;
+                    var row = _batch.AsSpan(i * k, k);
+                    TensorPrimitives.MultiplyAdd(x, xi, row, row);
+                }
+            }
+            for (int i = 0; i < _sum.Length; i++) _sum[i] += _batch[i];
+            _rows += rows;
+        }
+
+        public double[] Hessian()
+        {
+            var h = new double[_sum.Length];
+            double f = _rows > 0 ? 2.0 / _rows : 0;
+            for (int i = 0; i < h.Length; i++) h[i] = _sum[i] * f;
+            return h;
+        }
+    }
+}

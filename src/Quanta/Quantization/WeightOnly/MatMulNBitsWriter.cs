@@ -1,0 +1,67 @@
+using Quanta.IR;
+using Quanta.IR.Normalize;
+using Quanta.Onnx;
+
+namespace Quanta.Quantization.WeightOnly;
+
+/// <summary>
+/// Writes a layer as com.microsoft MatMulNBits: B uint8 [N, blocks, block·bits/8] (each output
+/// column's blocks in order, elements packed from the low bits up), scales [N·blocks], zero points
+/// packed the same way per column ([N·ceil(blocks·bits/8)]), float [N·blocks] when fractional
+/// (HQQ), or omitted for symmetric blocks (the op's default is 2^(bits−1)); bias as input 5.
+/// </summary>
+static class MatMulNBitsWriter
+{
+    public static void Write(Graph g, LinearLayer layer, BlockwiseWeight q, bool symmetric)
+    {
+        int bits = q.Grid.Bits, blocks = q.Blocks, blob = q.BlockSize * bits / 8;
+        string name = layer.Name;
+        string b = NodeKit.AddConstant(g, name + "_B_nbits", Tensors.FromRaw("", DataTypes.UInt8, [q.N, blocks, blob], PackB(q)));
+        string s = NodeKit.AddConstant(g, name + "_B_scales", Tensors.FromFloats("", [q.N * blocks], q.Scales));
+        string zp = "";
+        if (!symmetric)
+            zp = q.IntegerZeros
+                ? NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromRaw("", DataTypes.UInt8, [q.N * PackedCount(blocks, bits)], PackZeros(q)))
+                : NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromFloats("", [q.N * blocks], q.Zeros));
+        var inputs = new List<string> { layer.Input, b, s, zp };
+        if (layer.Bias is not null)
+        {
+            inputs.Add(""); // g_idx
+            inputs.Add(NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", [q.N], layer.Bias)));
+        }
+        while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
+        var node = NodeKit.Node("MatMulNBits", g.UniqueName(name + "_nbits"), inputs, [layer.Output],
+            NodeKit.Int("K", q.K), NodeKit.Int("N", q.N), NodeKit.Int("bits", bits), NodeKit.Int("block_size", q.BlockSize));
+        node.Domain = "com.microsoft";
+        g.AddNode(node);
+    }
+
+    static int PackedCount(int count, int bits) => (count * bits + 7) / 8;
+
+    /// <summary>Column-major blocks; rows past K (the last block's padding) are left 0, which no input row reads.</summary>
+    internal static byte[] PackB(BlockwiseWeight q)
+    {
+        int bits = q.Grid.Bits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
+        var packed = new byte[q.N * q.Blocks * blob];
+        for (int n = 0; n < q.N; n++)
+        {
+            int column = n * q.Blocks * blob;
+            for (int k = 0; k < q.K; k++)
+            {
+                int b = k / q.BlockSize, i = k % q.BlockSize;
+                packed[column + b * blob + i / perByte] |= (byte)(q.Q[n * q.K + k] << (i % perByte * bits));
+            }
+        }
+        return packed;
+    }
+
+    internal static byte[] PackZeros(BlockwiseWeight q)
+    {
+        int bits = q.Grid.Bits, perByte = 8 / bits, stride = PackedCount(q.Blocks, bits);
+        var packed = new byte[q.N * stride];
+        for (int n = 0; n < q.N; n++)
+            for (int b = 0; b < q.Blocks; b++)
+                packed[n * stride + b / perByte] |= (byte)((int)q.Zeros[n * q.Blocks + b] << (b % perByte * bits));
+        return packed;
+    }
+}

@@ -1,0 +1,10 @@
+namespace Quanta.Quantization.WeightOnly;
+
+/// <summary>How blockwise weights are written.</summary>
+public enum WeightOnlyFormat
+{
+    /// <summary>com.microsoft MatMulNBits (2, 4 or 8 bits): one fused node, ONNX Runtime's fast path.</summary>
+    MatMulNBits,
+    /// <summary>Standard opset-21 blocked DequantizeLinear (int4/uint4/int8/uint8) feeding the MatMul: portable.</summary>
+    Qdq,
+}

@@ -1,0 +1,42 @@
+namespace Quanta.Quantization.WeightOnly;
+
+/// <summary>
+/// Weight-only quantization of MatMul/Gemm weights in blocks of <see cref="BlockSize"/> input
+/// rows, <see cref="Bits"/> bits each; activations stay float. GPTQ needs calibration data.
+/// </summary>
+public sealed record WeightOnlyOptions
+{
+    public int Bits { get; init; } = 4;
+    public int BlockSize { get; init; } = 32;
+    public WeightOnlyAlgorithm Algorithm { get; init; } = WeightOnlyAlgorithm.Rtn;
+    /// <summary>Symmetric blocks (zero point fixed at 2^(bits−1)); asymmetric (default) fits each block's min and max.</summary>
+    public bool Symmetric { get; init; }
+    public WeightOnlyFormat Format { get; init; } = WeightOnlyFormat.MatMulNBits;
+    public string[] OpTypes { get; init; } = ["MatMul", "Gemm"];
+    public string[] Exclude { get; init; } = [];
+    /// <summary>GPTQ: dampening added to H's diagonal, as a fraction of its mean diagonal.</summary>
+    public double GptqDamp { get; init; } = 0.01;
+    public int CalibCount { get; init; } = 128;
+    public int CalibBatch { get; init; } = 32;
+    public int Seed { get; init; }
+    /// <summary>HQQ: shrinkage iterations per block (stops early once the error stops falling).</summary>
+    public int HqqIterations { get; init; } = 20;
+
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Bits is not (2 or 4 or 8)) problems.Add($"--bits: expected 2, 4 or 8, got {Bits}");
+        if (BlockSize < 16 || (BlockSize & (BlockSize - 1)) != 0) problems.Add($"--block: expected a power of two ≥ 16 (32, 64, 128), got {BlockSize}");
+        if (Algorithm == WeightOnlyAlgorithm.Hqq && Symmetric) problems.Add("--algorithm hqq optimises zero points: use asymmetric weights (--symmetric-weights false)");
+        foreach (var op in OpTypes)
+            if (op is not ("MatMul" or "Gemm")) problems.Add($"--op-types: weight-only quantization supports MatMul and Gemm, not '{op}'");
+        if (GptqDamp is <= 0 or >= 1) problems.Add("GPTQ dampening must be in (0, 1)");
+        if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
+        if (HqqIterations < 1) problems.Add("HQQ iterations must be at least 1");
+        return problems;
+    }
+
+    public string Describe() =>
+        $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {Algorithm.ToString().ToLowerInvariant()}, " +
+        $"format {(Format == WeightOnlyFormat.Qdq ? "qdq" : "matmulnbits")}, activations float";
+}
