@@ -35,21 +35,10 @@ public static class StaticQuantizer
         var quantized = prepared.Clone();
         QdqWriter.Apply(quantized, plan);
         if (recipe.Format == QuantFormat.QOperator) QOperatorLowering.Apply(quantized);
-        Stamp(quantized, recipe, calibration, run);
+        ModelStamp.Apply(quantized, recipe.Describe(), $"{calibration.Description}; {run.Samples} samples, seed {recipe.Seed}", run.DataDigest);
 
         var chosen = toCalibrate.Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
         return new QuantizeResult(quantized, recipe, plan, chosen, preparation, run.Samples, calibrationSeconds, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>Records how the model was made, so a quantized file explains itself.</summary>
-    static void Stamp(Model model, ResolvedRecipe recipe, IDataset calibration, Calibrator.Run run)
-    {
-        model.Proto.ProducerName = "quanta";
-        model.Proto.ProducerVersion = Version;
-        model.SetMetadata("quanta.version", Version);
-        model.SetMetadata("quanta.recipe", recipe.Describe());
-        model.SetMetadata("quanta.calibration", $"{calibration.Description}; {run.Samples} samples, seed {recipe.Seed}");
-        model.SetMetadata("quanta.calibration.sha256", run.DataDigest);
     }
 
     public static string Version => typeof(StaticQuantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
