@@ -24,7 +24,7 @@ static class QuantizeCommand
         var perChannel = new Option<bool?>("--per-channel") { Description = "Weights per output channel (default true; --per-channel false for per-tensor)" };
         var symmetricWeights = new Option<bool?>("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
         var symmetricActivations = new Option<bool?>("--symmetric-activations") { Description = "Symmetric activation ranges (default false)" };
-        var reduceRange = new Option<bool?>("--reduce-range") { Description = "7-bit int8 weights (default: on for x86 without VNNI)" };
+        var reduceRange = new Option<bool?>("--reduce-range") { Description = "7-bit int8 weights (default: on where ONNX Runtime's u8×s8 kernels saturate, measured at start-up)" };
         var method = new Option<string?>("--method") { Description = "Calibration: minmax, moving-average, meanstd, percentile, entropy, mse" };
         var percentile = new Option<double?>("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
         var opTypes = new Option<string[]>("--op-types") { Description = "Quantize only these op types (comma separated)", AllowMultipleArgumentsPerToken = true };
