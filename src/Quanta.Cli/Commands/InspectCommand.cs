@@ -13,10 +13,13 @@ static class InspectCommand
     {
         var model = CommonOptions.ModelArgument();
         var json = CommonOptions.Json();
-        var command = new Command("inspect", "Show a model's operators, opsets, inputs/outputs, parameter count and bytes by type") { model, json };
+        var plan = new Option<bool>("--plan") { Description = "Show what static quantization would do to each node and tensor, and why (no calibration)" };
+        var recipe = new Option<string?>("--recipe") { Description = "With --plan: a JSON recipe instead of the defaults" };
+        var command = new Command("inspect", "Show a model's operators, opsets, inputs/outputs, parameter count and bytes by type") { model, json, plan, recipe };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            if (parse.GetValue(plan)) return PlanView.Show(Model.Load(path), parse.GetValue(recipe), parse.GetValue(json));
             var info = ModelInfo.Of(Model.Load(path), new FileInfo(path).Length);
             if (parse.GetValue(json)) Printer.Json(info);
             else Print(info);

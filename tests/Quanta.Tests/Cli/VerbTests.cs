@@ -55,6 +55,19 @@ public class VerbTests
     }
 
     [Fact]
+    public void InspectPlanShowsDecisionsWithoutCalibrating()
+    {
+        var r = CliRunner.Run("inspect", TestData.Model("fmnist_cnn.onnx"), "--plan", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var root = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Equal(4, root.GetProperty("foldedActivations").GetArrayLength()); // every Relu follows a Conv or Gemm
+        var roles = root.GetProperty("tensors").EnumerateArray().GroupBy(t => t.GetProperty("role").GetString()).ToDictionary(g => g.Key!, g => g.Count());
+        Assert.Equal(5, roles["weight"]); // 3 Conv + 2 Gemm
+        Assert.Equal(5, roles["bias"]);
+        Assert.Contains(root.GetProperty("tensors").EnumerateArray(), t => t.GetProperty("role").GetString() == "activation" && t.TryGetProperty("sharesWith", out _));
+    }
+
+    [Fact]
     public void HelpExitsZero()
     {
         var r = CliRunner.Run("quantize", "--help");
