@@ -101,6 +101,9 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
         throw new InvalidOperationException($"tensor '{name}' is read before it is computed");
     }
 
+    /// <summary>Registers a fake quantizer so its scale and zero point train, save and load with the weights.</summary>
+    public void AddQuantizer(string key, nn.Module quantizer) => register_module(key, quantizer);
+
     /// <summary>Copies the trained weights into <paramref name="model"/>'s initializers (same names).</summary>
     public void WriteWeights(Model model, Func<string, Tensor, Tensor>? transform = null)
     {
