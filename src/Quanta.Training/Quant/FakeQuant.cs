@@ -15,8 +15,15 @@ internal static class FakeQuant
     /// <summary>round(x) forward, identity backward. For |x| ≥ 0.5, x + (round(x) − x) is exactly round(x) in float32 (Sterbenz).</summary>
     public static Tensor RoundSte(Tensor x) => x + (x.round() - x).detach();
 
-    /// <summary>Value of <paramref name="s"/>, gradient multiplied by <paramref name="g"/>.</summary>
-    public static Tensor GradScale(Tensor s, double g) => (s - s * g).detach() + s * g;
+    /// <summary>
+    /// Value of <paramref name="s"/> exactly (s + (a − a) with a = s·g), gradient multiplied by <paramref name="g"/>.
+    /// The textbook <c>(s − s·g).detach() + s·g</c> is off by a rounding error, and the exported scale would not be the one trained.
+    /// </summary>
+    public static Tensor GradScale(Tensor s, double g)
+    {
+        var scaled = s * g;
+        return s.detach() + (scaled - scaled.detach());
+    }
 
     /// <summary>
     /// Uniform affine fake quantization: <c>(clamp(round(x/s) + zp, qmin, qmax) − zp) · s</c>. The zero

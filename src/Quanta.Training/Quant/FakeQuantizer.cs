@@ -57,7 +57,10 @@ public sealed class FakeQuantizer : nn.Module<Tensor, Tensor>
 
     (Tensor Scale, Tensor ZeroPoint) Broadcast(Tensor x)
     {
-        if (Config.Axis is not { } axis) return (_scale, _zeroPoint);
+        // Per-tensor parameters broadcast as shape [1], not as 0-d tensors: torch divides by a 0-d
+        // (CPU scalar) tensor by multiplying with its reciprocal, which is not the float32 division
+        // QuantizeLinear and QuantMath perform, and values near a rounding tie would then differ.
+        if (Config.Axis is not { } axis) return (_scale.view(1), _zeroPoint.view(1));
         if (_viewShape is null || _viewShape.Length != x.dim())
         {
             _viewShape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
