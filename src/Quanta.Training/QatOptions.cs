@@ -31,7 +31,7 @@ public sealed record QatOptions
 
     // training
     public int Epochs { get; init; } = 1;
-    /// <summary>When set, the step budget (overrides <see cref="Epochs"/>).</summary>
+    /// <summary>When set, the step budget (overrides <see cref="Epochs"/>); 0 exports the initialised simulation untrained (PTQ with QAT's quantizers, a reference point).</summary>
     public int? Steps { get; init; }
     public int? TrainCount { get; init; }
     public int Batch { get; init; } = 64;
@@ -59,7 +59,7 @@ public sealed record QatOptions
         if (WeightBits is < 2 or > 16) problems.Add($"--weight-bits must be 2..16, got {WeightBits}");
         if (ActivationBits is < 2 or > 16) problems.Add($"--activation-bits must be 2..16, got {ActivationBits}");
         if (Epochs < 1) problems.Add($"--epochs must be at least 1, got {Epochs}");
-        if (Steps is < 1) problems.Add($"--steps must be at least 1, got {Steps}");
+        if (Steps is < 0) problems.Add($"--steps must not be negative, got {Steps}");
         if (TrainCount is < 1) problems.Add($"--train-count must be at least 1, got {TrainCount}");
         if (Batch < 1) problems.Add($"--batch must be at least 1, got {Batch}");
         if (Lr is { } lr && !(lr > 0 && double.IsFinite(lr))) problems.Add($"--lr must be positive, got {lr}");

@@ -25,7 +25,7 @@ static class QatCommand
         var weights = new Option<string>("--weights") { Description = "uniform (default), ternary or binary (stored as int8)", DefaultValueFactory = _ => "uniform" };
         var perChannel = new Option<bool>("--per-channel") { Description = "Weight scales per output channel (default true)", DefaultValueFactory = _ => true };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => 1 };
-        var steps = new Option<int?>("--steps") { Description = "Step budget (overrides --epochs)" };
+        var steps = new Option<int?>("--steps") { Description = "Step budget (overrides --epochs); 0 = no training, export the initialised quantizers (a PTQ reference)" };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the cosine schedule (default 0.01 SGD, 1e-4 AdamW)" };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd (momentum 0.9) or adamw", DefaultValueFactory = _ => "sgd" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (default 0)", DefaultValueFactory = _ => 0 };

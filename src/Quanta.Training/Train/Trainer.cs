@@ -33,7 +33,7 @@ internal sealed class Trainer(OnnxModule student, QuantSim? sim, OnnxModule? tea
         long images = 0;
         double firstLoss = double.NaN, lastLoss = double.NaN, lastAccuracy = double.NaN;
 
-        for (int epoch = start / perEpoch; step < total; epoch++)
+        for (int epoch = start / Math.Max(1, perEpoch); step < total; epoch++)
         {
             int skip = step - epoch * perEpoch; // batches of this epoch done before a resume
             foreach (var batch in data.Epoch(epoch))
