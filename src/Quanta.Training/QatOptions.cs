@@ -50,6 +50,8 @@ public sealed record QatOptions
     public string? Checkpoint { get; init; }
     public int CheckpointEvery { get; init; } = 200;
     public int Threads { get; init; }
+    /// <summary>Evaluation samples also run through the simulation (TorchSharp is slower than ONNX Runtime; 0 skips it).</summary>
+    public int SimulationEvalCount { get; init; } = 1000;
 
     public double LearningRate => Lr ?? (Optimizer == OptimizerKind.Sgd ? 0.01 : 1e-4);
 

@@ -15,4 +15,5 @@ public sealed record QatResult(
     double CalibrationSeconds,
     EvalResult? FloatEval,
     EvalResult? QuantizedEval,
-    double? SimulationTop1);
+    double? SimulationTop1,
+    int? SimulationCount);

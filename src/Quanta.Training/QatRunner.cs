@@ -54,16 +54,16 @@ public static class QatRunner
         Stamp(model, options, train, summary);
 
         EvalResult? floatEval = null, quantEval = null;
-        double? simTop1 = null;
+        (double Top1, int Count)? simTop1 = null;
         if (eval is not null)
         {
             floatEval = Evaluator.Evaluate(input, eval, new RuntimeOptions(options.Threads), 128, work);
             quantEval = Evaluator.Evaluate(model, eval, new RuntimeOptions(options.Threads), 128, work);
             sim.Enabled = true;
-            simTop1 = SimEvaluator.Top1(student, eval);
+            if (options.SimulationEvalCount > 0) simTop1 = SimEvaluator.Top1(student, eval, options.SimulationEvalCount);
         }
         return new QatResult(model, options.Describe(), plan.QuantizedNodes.Count, sim.Activations.Count, sim.Weights.Count,
-            summary, calibrationSeconds, floatEval, quantEval, simTop1);
+            summary, calibrationSeconds, floatEval, quantEval, simTop1?.Top1, simTop1?.Count);
     }
 
     static IEnumerable<Tensor> CalibrationBatches(IDataset train, QatOptions o, IProgress<WorkProgress>? work)

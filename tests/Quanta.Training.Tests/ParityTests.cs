@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Quanta.Training.Tests;
 
 /// <summary>Acceptance (1): the module, without fake quantization, computes what ONNX Runtime computes.</summary>
-public class ParityTests
+public class ParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData("fmnist_cnn.onnx")]
@@ -29,6 +29,7 @@ public class ParityTests
         Assert.Equal(expected.Length, actual.Length);
         float maxDiff = 0;
         for (int i = 0; i < expected.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(expected[i] - actual[i]));
+        output.WriteLine($"{name}: max |torch − ORT| = {maxDiff:g3}");
         Assert.True(maxDiff <= 1e-4f, $"{name}: max |torch − ORT| = {maxDiff}");
     }
 }

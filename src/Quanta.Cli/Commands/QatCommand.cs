@@ -117,6 +117,7 @@ static class QatCommand
         floatTop1 = r.FloatEval?.Top1,
         quantizedTop1 = r.QuantizedEval?.Top1,
         simulationTop1 = r.SimulationTop1,
+        simulationCount = r.SimulationCount,
         evalCount = r.QuantizedEval?.Count,
         seconds,
     };
@@ -131,7 +132,7 @@ static class QatCommand
         table.AddCells("loss", $"{t.FirstLoss:0.000} → {t.LastLoss:0.000}");
         if (r.FloatEval is { } f) table.AddCells("float top-1 (ORT)", $"{f.Top1:0.0000}");
         if (r.QuantizedEval is { } q) table.AddCells("QAT top-1 (ORT)", $"{q.Top1:0.0000} on {q.Count} samples");
-        if (r.SimulationTop1 is { } s) table.AddCells("simulation top-1", $"{s:0.0000}");
+        if (r.SimulationTop1 is { } s) table.AddCells("simulation top-1", $"{s:0.0000} on the first {r.SimulationCount} samples");
         table.AddCells("total time", $"{seconds:0.0} s");
         Printer.Stdout.Write(table);
     }
