@@ -26,7 +26,7 @@ static class QatCommand
         var perChannel = new Option<bool>("--per-channel") { Description = "Weight scales per output channel (default true)", DefaultValueFactory = _ => true };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => 1 };
         var steps = new Option<int?>("--steps") { Description = "Step budget (overrides --epochs); 0 = no training, export the initialised quantizers (a PTQ reference)" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the cosine schedule (default 0.01 SGD, 1e-4 AdamW)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the cosine schedule (default 1e-3 SGD, 1e-4 AdamW)" };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd (momentum 0.9) or adamw", DefaultValueFactory = _ => "sgd" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (default 0)", DefaultValueFactory = _ => 0 };
         var distill = new Option<bool>("--distill") { Description = "Distil from the float model (KL at --temperature mixed with cross-entropy)" };
