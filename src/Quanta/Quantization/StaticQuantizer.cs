@@ -39,7 +39,7 @@ public static class StaticQuantizer
     }
 
     /// <summary>Records how the model was made, so a quantized file explains itself.</summary>
-    static void Stamp(Model model, ResolvedRecipe recipe, IDataset calibration)
+    internal static void Stamp(Model model, ResolvedRecipe recipe, IDataset calibration)
     {
         model.Proto.ProducerName = "quanta";
         model.Proto.ProducerVersion = Version;

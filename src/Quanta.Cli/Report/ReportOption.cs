@@ -1,0 +1,10 @@
+using System.CommandLine;
+
+namespace Quanta.Cli.Report;
+
+/// <summary>The --report DIR option shared by quantize, compare, tune and bench.</summary>
+static class ReportOption
+{
+    public static Option<string?> Create() =>
+        new("--report") { Description = "Write DIR/report.html: summary, per-layer SQNR, activation histograms (self-contained)" };
+}
