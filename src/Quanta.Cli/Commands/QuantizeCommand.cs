@@ -40,6 +40,7 @@ static class QuantizeCommand
             symmetricActivations, reduceRange, method, percentile, opTypes, exclude, recipeFile, externalData, threads, json,
         };
         flags.AddTo(command);
+        var report = Report.ReportOption.AddTo(command);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(model)!;
@@ -82,6 +83,7 @@ static class QuantizeCommand
             var summary = QuantizeSummary.Of(result, inputPath, outputPath);
             if (asJson) Printer.Json(summary);
             else QuantizeSummary.Print(summary);
+            Report.Reports.AfterQuantize(parse.GetValue(report), input, result.Model, data, inputPath, outputPath);
             return 0;
         });
         return command;

@@ -1,5 +1,7 @@
 using Quanta.Analysis;
 using Quanta.Cli.Output;
+using Quanta.Data;
+using Quanta.IR;
 using Quanta.Runtime;
 
 namespace Quanta.Cli.Report;
@@ -26,6 +28,43 @@ static class Reports
                   Printer.Bytes(r.ModelBytes), Printer.Bytes(r.PeakRssBytes), r.Threads.ToString()]])
             .Paragraph($"{r.LatencyRuns} batch-1 runs, {r.BatchRuns} batch runs on {r.Hardware}.");
         return page.Image(Charts.Latency([(Path.GetFileName(path), r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms)]), "batch-1 latency percentiles");
+    }
+
+    public static ReportPage Tune(string floatPath, string outputPath, TuneResult r, CompareResult compared)
+    {
+        var page = new ReportPage($"Quanta tune: {Path.GetFileName(outputPath)}")
+            .Heading("Summary")
+            .Summary(new SummaryRow(floatPath, outputPath, r.ConfirmFloatTop1 ?? r.FloatTop1, r.ConfirmTop1 ?? r.Chosen.Top1,
+                r.ConfirmSamples is { } n ? $"{n} samples" : $"{r.SearchSamples} search samples", FileBytes(floatPath), FileBytes(outputPath), null, null))
+            .Paragraph(r.Met
+                ? $"Target top-1 ≥ {r.Target * 100:0.00} % met with {r.RaisedLayers.Count} layers above the starting precision ({r.Chosen.Precision}), calibration {r.Chosen.Method}. Recipe: {r.Best.Recipe.Describe()}."
+                : $"Target top-1 ≥ {r.Target * 100:0.00} % not met within the trial budget; the most accurate candidate was kept.");
+        long? floatBytes = FileBytes(floatPath);
+        var points = r.Trials.Where(t => t.Phase != "confirm")
+            .Select(t => (t.Bytes / 1048576.0, t.Top1, t.Met, t.Index == r.Chosen.Index || t.Index + 1 == r.Chosen.Index && r.Chosen.Phase == "confirm"))
+            .ToList();
+        if (floatBytes is { } fb) points.Add((fb / 1048576.0, r.FloatTop1, true, false));
+        page.Heading("Trials").Image(Charts.Pareto(points, r.FloatTop1, r.Target), "every trial on the search subset: top-1 against model size (the float model is the right-most point)")
+            .Table(["#", "phase", "calibration", "precision", "raised", "size", "top-1", "output SQNR dB", "meets"],
+                r.Trials.Select(t => new[] { t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Top1 * 100:0.00} %", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no" }));
+        if (r.RaisedLayers.Count > 0) page.Paragraph($"Raised layers: {string.Join(", ", r.RaisedLayers)}");
+        return WithComparison(page, compared);
+    }
+
+    /// <summary>
+    /// quantize --report: quantize has no evaluation data, so the comparison runs on (up to 256 of) the
+    /// calibration samples, which is said on the page.
+    /// </summary>
+    public static void AfterQuantize(string? dir, Model input, Model quantized, IDataset calibration, string inputPath, string outputPath)
+    {
+        if (dir is null) return;
+        var compared = ProgressDisplay.Run(p => ModelComparer.Compare(input, quantized, new FirstSamples(calibration, 256), progress: p));
+        var page = new ReportPage($"Quanta quantize: {Path.GetFileName(outputPath)}")
+            .Heading("Summary")
+            .Summary(new SummaryRow(inputPath, outputPath, compared.Output.FloatTop1, compared.Output.QuantizedTop1,
+                $"{compared.Samples} calibration samples", FileBytes(inputPath), FileBytes(outputPath), null, null))
+            .Paragraph($"Recipe: {quantized.Metadata("quanta.recipe")}. Accuracy here is measured on calibration samples; use compare or eval with test data for held-out figures.");
+        WithComparison(page, compared).Write(dir);
     }
 
     /// <summary>The per-layer part shared by compare, quantize and tune: output agreement, SQNR chart and table, histograms.</summary>
