@@ -42,4 +42,27 @@ public class TuneTests
         Assert.All(r.Layers, l => Assert.NotNull(l.AllButSqnrDb));
         Assert.InRange(r.Layers.Sum(l => l.NoiseShare), 0.3, 3);
     }
+
+    [Fact]
+    public void CliExitsOneAndKeepsTheBestWhenTheTargetCannotBeMet()
+    {
+        string dir = Directory.CreateTempSubdirectory("quanta-tune-").FullName;
+        try
+        {
+            string output = Path.Combine(dir, "cnn.tuned.onnx");
+            var r = Cli.CliRunner.Run("tune", TestData.Model("fmnist_cnn.onnx"), "-o", output, "--calib", TestData.FashionMnist + ":train",
+                "--calib-count", "64", "--data", TestData.FashionMnist + ":test", "--count", "200", "--weight-type", "int4",
+                "--max-drop", "0", "--max-trials", "1", "--mean", "0.2860", "--std", "0.3530", "--json");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("not met", Cli.CliRunner.SingleErrorLine(r));
+            Assert.True(File.Exists(output));
+            using var log = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output + ".tune.json"));
+            Assert.False(log.RootElement.GetProperty("met").GetBoolean());
+            Assert.Equal(1, log.RootElement.GetProperty("trials").GetArrayLength());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
