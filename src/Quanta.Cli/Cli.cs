@@ -13,7 +13,11 @@ public static class Cli
     {
         var root = new RootCommand("Quanta: quantize ONNX models for .NET — a smaller, faster model with its accuracy cost measured.");
         root.Options.Add(CommonOptions.Verbose);
-        foreach (var verb in new[] { InspectCommand.Create(), QuantizeCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), DemoCommand.Create(), QatCommand.Create() })
+        foreach (var verb in new[]
+        {
+            InspectCommand.Create(), QuantizeCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), CompareCommand.Create(),
+            SensitivityCommand.Create(), TuneCommand.Create(), QatCommand.Create(), DemoCommand.Create(),
+        })
             root.Subcommands.Add(verb);
 
         var parse = root.Parse(args);

@@ -19,6 +19,7 @@ static class BenchCommand
         var json = CommonOptions.Json();
         var command = new Command("bench", "Measure latency (p50/p90/p99), throughput, model size and peak memory in ONNX Runtime")
             { model, batch, threads, runs, warmup, json };
+        var report = Report.ReportOption.AddTo(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
@@ -27,6 +28,7 @@ static class BenchCommand
             var result = ProgressDisplay.Run(p => Benchmark.Run(m, new FileInfo(path).Length, options, p));
             if (parse.GetValue(json)) Printer.Json(new { model = path, result });
             else Print(path, result);
+            if (parse.GetValue(report) is { } dir) Report.Reports.Bench(path, result).Write(dir);
             return 0;
         });
         return command;

@@ -42,6 +42,7 @@ static class QuantizeCommand
         };
         flags.AddTo(command);
         modes.AddTo(command);
+        var report = Report.ReportOption.AddTo(command);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(model)!;
@@ -90,6 +91,7 @@ static class QuantizeCommand
             var summary = QuantizeSummary.Of(result, inputPath, outputPath);
             if (asJson) Printer.Json(summary);
             else QuantizeSummary.Print(summary);
+            Report.Reports.AfterQuantize(parse.GetValue(report), input, result.Model, data, inputPath, outputPath);
             return 0;
         });
         return command;

@@ -31,14 +31,28 @@ public static class StaticQuantizer
             .ToDictionary(r => r.Key, r => r.Range);
         double calibrationSeconds = calibrationClock.Elapsed.TotalSeconds;
 
+        return Write(prepared, preparation, plan, ranges, recipe,
+            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock);
+    }
+
+    /// <summary>What calibration saw, for the result and the model's metadata.</summary>
+    internal sealed record CalibrationSummary(string Data, int Samples, string Digest, double Seconds);
+
+    /// <summary>
+    /// The shared second half of static quantization, once ranges are known: resolve parameters,
+    /// write QDQ (and lower to integer operators when asked), record how the model was made.
+    /// </summary>
+    internal static QuantizeResult Write(Model prepared, List<(string Pass, int Rewrites)> preparation, QuantPlan plan,
+        IReadOnlyDictionary<string, (float Min, float Max)> ranges, ResolvedRecipe recipe, CalibrationSummary calibration, Stopwatch clock)
+    {
         ParamResolver.Resolve(prepared.Graph, plan, ranges);
         var quantized = prepared.Clone();
         QdqWriter.Apply(quantized, plan);
         if (recipe.Format == QuantFormat.QOperator) QOperatorLowering.Apply(quantized);
-        ModelStamp.Apply(quantized, recipe.Describe(), $"{calibration.Description}; {run.Samples} samples, seed {recipe.Seed}", run.DataDigest);
-
-        var chosen = toCalibrate.Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
-        return new QuantizeResult(quantized, recipe, plan, chosen, preparation, run.Samples, calibrationSeconds, clock.Elapsed.TotalSeconds);
+        ModelStamp.Apply(quantized, recipe.Describe(), $"{calibration.Data}; {calibration.Samples} samples, seed {recipe.Seed}", calibration.Digest);
+        var chosen = plan.TensorsToCalibrate
+            .Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
+        return new QuantizeResult(quantized, recipe, plan, chosen, preparation, calibration.Samples, calibration.Seconds, clock.Elapsed.TotalSeconds);
     }
 
     public static string Version => typeof(StaticQuantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

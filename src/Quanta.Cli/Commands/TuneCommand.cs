@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Text.Json;
+using Quanta.Analysis;
+using Quanta.Cli.Output;
+using Quanta.Cli.Report;
+using Quanta.IR;
+using Quanta.Onnx;
+using Quanta.Quantization;
+using Quanta.Runtime;
+using Spectre.Console;
+
+namespace Quanta.Cli.Commands;
+
+/// <summary>`quanta tune MODEL -o OUT --calib DATA --data DATA --max-drop POINTS`: accuracy-driven mixed precision.</summary>
+static class TuneCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.ModelArgument();
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the chosen model", Required = true };
+        var calib = new Option<string>("--calib") { Description = "Calibration data", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled evaluation data; the target is confirmed on all of it", Required = true };
+        var count = new Option<int?>("--count") { Description = "Search on a seeded subset of N samples (default 2000), confirm on all of --data" };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "Largest accepted top-1 drop, in percentage points (0.1 = 0.1 %)" };
+        var maxRelDrop = new Option<double?>("--max-rel-drop") { Description = "Largest accepted top-1 drop, in percent of the float accuracy" };
+        var maxTrials = new Option<int>("--max-trials") { Description = "Candidate models evaluated at most", DefaultValueFactory = _ => 40 };
+        var log = new Option<string?>("--log") { Description = "Write the trial log as JSON to this file (default OUT.tune.json)" };
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var report = ReportOption.Create();
+        var recipe = new RecipeFlags("--start-recipe");
+        var flags = new DataFlags();
+        var command = new Command("tune", "Find the smallest mixed-precision model that keeps accuracy within a target")
+            { model, output, calib, data, count, maxDrop, maxRelDrop, maxTrials, log, threads, json, report };
+        recipe.AddTo(command);
+        flags.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string inputPath = parse.GetValue(model)!, outputPath = parse.GetValue(output)!;
+            if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
+                throw QuantaException.BadInput("--output: must differ from the input model (inputs are never modified)");
+            var options = new TuneOptions(parse.GetValue(maxDrop), parse.GetValue(maxRelDrop), parse.GetValue(maxTrials), BatchSize: flags.BatchSize(parse));
+            var problems = options.Validate();
+            if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
+            var start = recipe.Resolve(parse, flags);
+            var input = Model.Load(inputPath);
+            var calibData = flags.Open(parse, parse.GetValue(calib)!, start.CalibCount, "--calib");
+            var full = flags.Open(parse, parse.GetValue(data)!, null, "--count");
+            int subset = parse.GetValue(count) ?? 2000;
+            var search = subset >= full.Count ? full : flags.Open(parse, parse.GetValue(data)!, subset, "--count");
+            bool asJson = parse.GetValue(json);
+            if (!asJson) Printer.Note($"start: {start.Describe()}");
+
+            var runtime = new RuntimeOptions(parse.GetValue(threads));
+            var result = ProgressDisplay.Run(p => Tuner.Run(input, calibData, search, ReferenceEquals(search, full) ? null : full, start, options, runtime, p));
+            result.Best.Model.Save(outputPath);
+            string logPath = parse.GetValue(log) ?? outputPath + ".tune.json";
+            var summary = Summary(result, inputPath, outputPath);
+            File.WriteAllText(logPath, JsonSerializer.Serialize(summary, LogJson));
+            if (asJson) Printer.Json(summary);
+            else Print(result, inputPath, outputPath, logPath);
+            if (parse.GetValue(report) is { } dir)
+            {
+                var compared = ProgressDisplay.Run(p => ModelComparer.Compare(input, result.Best.Model, search, new CompareOptions(flags.BatchSize(parse)), runtime, p));
+                Reports.Tune(inputPath, outputPath, result, compared).Write(dir);
+            }
+            if (!result.Met)
+                throw new QuantaException($"target top-1 ≥ {result.Target:0.0000} not met within {options.MaxTrials} trials; wrote the most accurate candidate ({result.Chosen.Top1:0.0000}) to {outputPath}", FailureKind.NotMet);
+            return 0;
+        });
+        return command;
+    }
+
+    static readonly JsonSerializerOptions LogJson = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    static object Summary(TuneResult r, string input, string output) => new
+    {
+        input,
+        output,
+        r.Met,
+        r.FloatTop1,
+        r.Target,
+        r.SearchSamples,
+        r.ConfirmFloatTop1,
+        r.ConfirmTop1,
+        r.ConfirmSamples,
+        recipe = r.Best.Recipe.Describe(),
+        raisedLayers = r.RaisedLayers,
+        nodeOverrides = r.Best.Recipe.Nodes,
+        floatBytes = new FileInfo(input).Length,
+        bytes = Reports.FileBytes(output),
+        chosen = r.Chosen,
+        trials = r.Trials,
+        ranking = r.Ranking,
+    };
+
+    static void Print(TuneResult r, string input, string output, string logPath)
+    {
+        var trials = Printer.Table("#", "phase", "calibration", "precision", "raised", "size", "top-1", "output SQNR dB", "meets");
+        foreach (var t in r.Trials)
+            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Top1:0.0000}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
+        trials.Caption = new TableTitle(Markup.Escape($"float top-1 {r.FloatTop1:0.0000} on {r.SearchSamples} search samples; target ≥ {r.Target:0.0000}"));
+        Printer.Stdout.Write(trials);
+        long floatBytes = new FileInfo(input).Length, bytes = Reports.FileBytes(output) ?? 0;
+        Printer.Stdout.WriteLine(r.Met
+            ? $"met: {r.RaisedLayers.Count} layers at higher precision ({r.Chosen.Precision}), calibration {r.Chosen.Method}; " +
+              $"{Printer.Bytes(bytes)} ({(double)bytes / floatBytes:0.00}× float)" +
+              (r.ConfirmTop1 is { } c ? $"; full data top-1 {c:0.0000} vs float {r.ConfirmFloatTop1:0.0000} ({r.ConfirmSamples} samples)" : "")
+            : $"not met: best top-1 {r.Chosen.Top1:0.0000}");
+        Printer.Stdout.WriteLine($"wrote {output}; trial log {logPath}");
+    }
+}
+
+/// <summary>The starting recipe of tune and sensitivity: a recipe file and/or the common quantize options.</summary>
+sealed class RecipeFlags(string fileFlag)
+{
+    readonly Option<string?> _file = new(fileFlag) { Description = "A JSON recipe to start from (as quantize --recipe)" };
+    readonly Option<string?> _activationType = new("--activation-type") { Description = "uint8 (default), int8, uint16 or int16" };
+    readonly Option<string?> _weightType = new("--weight-type") { Description = "int8 (default), uint8, int4, uint4 or int16" };
+    readonly Option<bool?> _perChannel = new("--per-channel") { Description = "Weights per output channel (default true)" };
+    readonly Option<string?> _method = new("--method") { Description = "Calibration to start from: minmax, percentile, entropy, mse, meanstd, moving-average" };
+    readonly Option<string?> _target = new("--target") { Description = "Target CPU (default: this machine)" };
+    readonly Option<int?> _calibCount = new("--calib-count") { Description = "Calibration samples (default 512)" };
+    readonly Option<string[]> _exclude = new("--exclude") { Description = "Keep these nodes float", AllowMultipleArgumentsPerToken = true };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _file, _activationType, _weightType, _perChannel, _method, _target, _calibCount, _exclude }) command.Options.Add(o);
+    }
+
+    public ResolvedRecipe Resolve(ParseResult parse, DataFlags flags)
+    {
+        var recipe = new QuantRecipe();
+        if (parse.GetValue(_file) is { } file)
+        {
+            if (!File.Exists(file)) throw QuantaException.BadInput($"{fileFlag}: file not found: {file}");
+            recipe = QuantRecipe.FromJson(File.ReadAllText(file), file);
+        }
+        var exclude = parse.GetValue(_exclude);
+        recipe = recipe with
+        {
+            ActivationType = parse.GetValue(_activationType) ?? recipe.ActivationType,
+            WeightType = parse.GetValue(_weightType) ?? recipe.WeightType,
+            PerChannel = parse.GetValue(_perChannel) ?? recipe.PerChannel,
+            Method = parse.GetValue(_method) ?? recipe.Method,
+            Target = parse.GetValue(_target) ?? recipe.Target,
+            CalibCount = parse.GetValue(_calibCount) ?? recipe.CalibCount,
+            Seed = parse.GetValue(flags.Seed),
+            Exclude = exclude is { Length: > 0 } ? exclude.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : recipe.Exclude,
+        };
+        return recipe.Resolve(Hardware.Detect());
+    }
+}

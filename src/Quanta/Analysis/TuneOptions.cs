@@ -1,0 +1,40 @@
+namespace Quanta.Analysis;
+
+/// <summary>
+/// The accuracy target and budget of a mixed-precision search. The target is the float model's
+/// top-1 minus <see cref="MaxDropPoints"/> percentage points and/or minus <see cref="MaxRelDropPercent"/>
+/// percent of it (the stricter wins).
+/// </summary>
+public sealed record TuneOptions(
+    double? MaxDropPoints = null,
+    double? MaxRelDropPercent = null,
+    int MaxTrials = 40,
+    string[]? Methods = null,
+    int BatchSize = 64)
+{
+    /// <summary>Calibrators tried on the full-integer recipe (all derived from one calibration pass).</summary>
+    public string[] CalibrationMethods => Methods ?? ["minmax", "percentile", "entropy", "mse"];
+
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        if (MaxDropPoints is null && MaxRelDropPercent is null) problems.Add("give an accuracy target: --max-drop POINTS or --max-rel-drop PERCENT");
+        if (MaxDropPoints is < 0 or > 100) problems.Add("--max-drop must be between 0 and 100 points");
+        if (MaxRelDropPercent is < 0 or > 100) problems.Add("--max-rel-drop must be between 0 and 100 percent");
+        if (MaxTrials < 1) problems.Add("--max-trials must be at least 1");
+        if (BatchSize < 1) problems.Add("--batch must be at least 1");
+        foreach (var m in CalibrationMethods)
+            try { Calibration.ObserverFactory.Parse(m); }
+            catch (QuantaException e) { problems.Add(e.Message); }
+        return problems;
+    }
+
+    /// <summary>Lowest acceptable top-1 for a float accuracy of <paramref name="floatTop1"/>.</summary>
+    public double Target(double floatTop1)
+    {
+        double target = double.NegativeInfinity;
+        if (MaxDropPoints is { } p) target = Math.Max(target, floatTop1 - p / 100);
+        if (MaxRelDropPercent is { } r) target = Math.Max(target, floatTop1 * (1 - r / 100));
+        return target;
+    }
+}
