@@ -32,6 +32,8 @@ public static class QdqWriter
                 case TensorRole.Bias: QuantizeConstant(g, plan, t, qdqDomain); break;
             }
         }
+        // Folded Clips leave their min/max constants behind; runtimes warn about unused initializers.
+        g.RemoveUnused();
         g.SortTopologically();
     }
 
