@@ -113,6 +113,7 @@ public sealed class QuantSim : IQuantHooks
         using (no_grad())
             foreach (var x in batches)
             {
+                using var step = NativeStep.Begin();
                 using var scope = NewDisposeScope();
                 module.forward(x);
             }

@@ -44,6 +44,7 @@ internal sealed class Trainer(OnnxModule student, QuantSim? sim, OnnxModule? tea
                 double lr = LrSchedule.At(step, total, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
+                using (NativeStep.Begin())
                 using (var scope = NewDisposeScope())
                 {
                     var x = tensor(batch.Data, batch.Shape);

@@ -1,0 +1,37 @@
+using System.Runtime;
+
+namespace Quanta.Training.Execution;
+
+/// <summary>
+/// A stretch of libtorch work during which no garbage collection runs. TorchSharp passes raw
+/// handles of short-lived Scalars (including the implicit <c>alpha = 1</c> of every <c>add</c>) to
+/// native code; once the handle is read the Scalar is unreachable, and a GC on another thread can
+/// let the finalizer free it while libtorch still reads it ("Expected false to be true" in
+/// Scalar::toDouble, hundreds of steps into training). So each step starts with a collection whose
+/// finalizers have all run, and then allocates inside a no-GC region: nothing can be finalized
+/// while the step's native calls are in flight. Costs a collection per step (milliseconds).
+/// </summary>
+internal readonly struct NativeStep : IDisposable
+{
+    /// <summary>Managed allocation a step may make before the runtime collects anyway (then the guard lapses, not the step).</summary>
+    const long Budget = 64L << 20;
+
+    readonly bool _noGc;
+
+    NativeStep(bool noGc) => _noGc = noGc;
+
+    public static NativeStep Begin()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        bool noGc;
+        try { noGc = GC.TryStartNoGCRegion(Budget); }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException) { noGc = false; }
+        return new NativeStep(noGc);
+    }
+
+    public void Dispose()
+    {
+        if (_noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+    }
+}
