@@ -1,5 +1,4 @@
 using static TorchSharp.torch;
-using TorchSharp;
 
 namespace Quanta.Training.Quant;
 
@@ -10,10 +9,6 @@ namespace Quanta.Training.Quant;
 /// the gradient treats rounding as identity. Inside the clamp range the input's gradient is 1,
 /// outside it is 0; the scale's gradient is LSQ's (Esser et al. 2020): <c>round(x/s) − x/s</c>
 /// inside, the clamp bound outside, scaled by <c>1/sqrt(N·Qp)</c> so it is comparable to the weights'.
-/// Scalars are created explicitly and held with <c>using</c> until the native call returns: an implicit
-/// <c>double → Scalar</c> temporary is unreachable once its handle is read, and the finalizer thread
-/// could free it while libtorch still reads it (seen as "Expected false to be true" in Scalar::toDouble
-/// a few hundred steps into training, when GC pressure builds).
 /// </summary>
 internal static class FakeQuant
 {
@@ -26,8 +21,7 @@ internal static class FakeQuant
     /// </summary>
     public static Tensor GradScale(Tensor s, double g)
     {
-        using var factor = g.ToScalar();
-        var scaled = s.mul(factor);
+        var scaled = s * g;
         return s.detach() + (scaled - scaled.detach());
     }
 
@@ -38,10 +32,8 @@ internal static class FakeQuant
     /// </summary>
     public static Tensor Uniform(Tensor x, Tensor scale, Tensor zeroPoint, int qmin, int qmax)
     {
-        using var lo = ((double)qmin).ToScalar();
-        using var hi = ((double)qmax).ToScalar();
-        var zp = RoundSte(zeroPoint).clamp(lo, hi);
-        var q = (RoundSte(x / scale) + zp).clamp(lo, hi);
+        var zp = RoundSte(zeroPoint).clamp(qmin, qmax);
+        var q = (RoundSte(x / scale) + zp).clamp(qmin, qmax);
         return (q - zp) * scale;
     }
 
@@ -51,12 +43,9 @@ internal static class FakeQuant
     /// </summary>
     public static Tensor Binary(Tensor x, Tensor scale)
     {
-        using var minusOne = (-1.0).ToScalar();
-        using var one = 1.0.ToScalar();
-        using var zero = 0.0.ToScalar();
         var v = x / scale;
-        var clipped = v.clamp(minusOne, one);
-        var sign = where(x.ge(zero), one, minusOne);
+        var clipped = v.clamp(-1, 1);
+        var sign = where(x.ge(0), 1f, -1f);
         return (clipped + (sign - clipped).detach()) * scale;
     }
 }
