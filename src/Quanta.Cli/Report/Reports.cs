@@ -102,12 +102,12 @@ static class Reports
         string Size(long? b) => b is { } v ? Printer.Bytes(v) : "-";
         string Ms(double? m) => m is { } v ? $"{v:0.000} ms" : "-";
         string ratio = s.FloatBytes is { } fb && s.QuantizedBytes is { } qb && fb > 0 ? $"{(double)qb / fb:0.00}×" : "-";
-        string speedup = s.FloatLatencyMs is { } fl && s.QuantizedLatencyMs is { } ql && ql > 0 ? $"{fl / ql:0.00}×" : "-";
+        string speedup = s.FloatLatencyMs is { } fl && s.QuantizedLatencyMs is { } ql && ql > 0 ? $"{fl / ql:0.00}× faster" : "not measured (quanta bench --report)";
         return page.Table(["", "model", $"top-1{(s.AccuracyData is null ? "" : $" ({s.AccuracyData})")}", "size", "latency (batch 1)"],
             [
                 ["float", s.FloatModel, Acc(s.FloatTop1), Size(s.FloatBytes), Ms(s.FloatLatencyMs)],
                 ["quantized", s.QuantizedModel, Acc(s.QuantizedTop1), Size(s.QuantizedBytes), Ms(s.QuantizedLatencyMs)],
-                ["change", "", s.FloatTop1 is { } f && s.QuantizedTop1 is { } q ? $"{(q - f) * 100:+0.00;-0.00} points" : "-", $"{ratio} of float", $"{speedup} speed-up"],
+                ["change", "", s.FloatTop1 is { } f && s.QuantizedTop1 is { } q ? $"{(q - f) * 100:+0.00;-0.00} points" : "-", $"{ratio} of float", speedup],
             ]);
     }
 
