@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Quanta.Quantization;
+using Quanta.Runtime;
+
+namespace Quanta.Cli.Commands;
+
+/// <summary>
+/// The static-quantization recipe options, defined once and turned into a <see cref="QuantRecipe"/>
+/// in one place for every verb that takes them (quantize, sensitivity, tune): a recipe file first,
+/// then each flag given on the command line overrides it.
+/// </summary>
+sealed class RecipeFlags(string fileFlag)
+{
+    public readonly Option<string?> File = new(fileFlag) { Description = "A JSON recipe: any option below plus per-node overrides" };
+    public readonly Option<string?> Format = new("--format") { Description = "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq" };
+    public readonly Option<string?> Target = new("--target") { Description = $"Target CPU: {string.Join(", ", Targets.All.Select(t => t.Name))} (default: this machine)" };
+    public readonly Option<string?> ActivationType = new("--activation-type") { Description = "uint8 (default), int8, uint16 or int16" };
+    public readonly Option<string?> WeightType = new("--weight-type") { Description = "int8 (default), uint8, int4, uint4 or int16" };
+    public readonly Option<bool?> PerChannel = new("--per-channel") { Description = "Weights per output channel (default true; --per-channel false for per-tensor)" };
+    public readonly Option<bool?> SymmetricWeights = new("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
+    public readonly Option<bool?> SymmetricActivations = new("--symmetric-activations") { Description = "Symmetric activation ranges (default false)" };
+    public readonly Option<bool?> ReduceRange = new("--reduce-range") { Description = "7-bit int8 weights (default: on where ONNX Runtime's u8×s8 kernels saturate, measured at start-up)" };
+    public readonly Option<string?> Method = new("--method") { Description = "Calibration: minmax, moving-average, meanstd, percentile, entropy, mse" };
+    public readonly Option<double?> Percentile = new("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
+    public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
+    public readonly Option<string[]> OpTypes = new("--op-types") { Description = "Quantize only these op types (comma separated)", AllowMultipleArgumentsPerToken = true };
+    public readonly Option<string[]> Exclude = new("--exclude") { Description = "Keep these nodes float: names or patterns with * and ?", AllowMultipleArgumentsPerToken = true };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { File, Format, Target, ActivationType, WeightType, PerChannel, SymmetricWeights, SymmetricActivations,
+                     ReduceRange, Method, Percentile, CalibCount, OpTypes, Exclude })
+            command.Options.Add(o);
+    }
+
+    /// <summary>The recipe the command line describes, before the target fills in its defaults.</summary>
+    public QuantRecipe Recipe(ParseResult parse, DataFlags flags)
+    {
+        var recipe = new QuantRecipe();
+        if (parse.GetValue(File) is { } file)
+        {
+            if (!System.IO.File.Exists(file)) throw QuantaException.BadInput($"{fileFlag}: file not found: {file}");
+            recipe = QuantRecipe.FromJson(System.IO.File.ReadAllText(file), file);
+        }
+        return recipe with
+        {
+            Format = parse.GetValue(Format)?.ToLowerInvariant() switch
+            {
+                null => recipe.Format,
+                "qdq" => QuantFormat.Qdq,
+                "qoperator" or "qop" => QuantFormat.QOperator,
+                var f => throw QuantaException.BadInput($"--format: expected qdq or qoperator, got '{f}'"),
+            },
+            Target = parse.GetValue(Target) ?? recipe.Target,
+            ActivationType = parse.GetValue(ActivationType) ?? recipe.ActivationType,
+            WeightType = parse.GetValue(WeightType) ?? recipe.WeightType,
+            PerChannel = parse.GetValue(PerChannel) ?? recipe.PerChannel,
+            SymmetricWeights = parse.GetValue(SymmetricWeights) ?? recipe.SymmetricWeights,
+            SymmetricActivations = parse.GetValue(SymmetricActivations) ?? recipe.SymmetricActivations,
+            ReduceRange = parse.GetValue(ReduceRange) ?? recipe.ReduceRange,
+            Method = parse.GetValue(Method) ?? recipe.Method,
+            Percentile = parse.GetValue(Percentile) ?? recipe.Percentile,
+            CalibCount = parse.GetValue(CalibCount) ?? recipe.CalibCount,
+            Seed = parse.GetValue(flags.Seed),
+            OpTypes = Split(parse.GetValue(OpTypes)) ?? recipe.OpTypes,
+            Exclude = Split(parse.GetValue(Exclude)) ?? recipe.Exclude,
+        };
+    }
+
+    public ResolvedRecipe Resolve(ParseResult parse, DataFlags flags) => Recipe(parse, flags).Resolve(Hardware.Detect());
+
+    static string[]? Split(string[]? values) =>
+        values is null || values.Length == 0 ? null : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+}
