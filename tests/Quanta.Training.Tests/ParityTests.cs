@@ -7,7 +7,7 @@ namespace Quanta.Training.Tests;
 /// <summary>Acceptance (1): the module, without fake quantization, computes what ONNX Runtime computes.</summary>
 public class ParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx")]
     [InlineData("fmnist_resnet20.onnx")]
     [InlineData("fmnist_mobilenetv2.onnx")]

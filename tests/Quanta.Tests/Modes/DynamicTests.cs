@@ -7,7 +7,7 @@ namespace Quanta.Tests.Modes;
 /// <summary>Dynamic quantization of the reference models, run in ONNX Runtime on real Fashion-MNIST.</summary>
 public class DynamicTests
 {
-    [Theory]
+    [SharedModelsTheory]
     [InlineData(DynamicKernel.Fused)]
     [InlineData(DynamicKernel.Standard)]
     public void VitKeepsAccuracy(DynamicKernel kernel)

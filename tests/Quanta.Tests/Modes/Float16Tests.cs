@@ -8,7 +8,7 @@ namespace Quanta.Tests.Modes;
 /// <summary>float16 / bfloat16 conversion of the reference models, run in ONNX Runtime.</summary>
 public class Float16Tests
 {
-    [Theory]
+    [SharedModelsTheory]
     [InlineData("fmnist_cnn.onnx")]
     [InlineData("fmnist_vit.onnx")]
     public void Fp16KeepsAccuracyAndHalvesTheFile(string file)
@@ -45,7 +45,7 @@ public class Float16Tests
         }
     }
 
-    [Fact]
+    [SharedModelsFact]
     public void WeightsFp16ShrinksTheFileAndKeepsOutputs()
     {
         var model = Model.Load(TestData.Model("fmnist_resnet20.onnx"));

@@ -34,7 +34,7 @@ public class WeightOnlyTests
             Assert.True(Math.Abs(y[i] - reference[i]) <= 1e-4 * Math.Max(1, Math.Abs(reference[i])), $"y[{i}] = {y[i]}, expected {reference[i]}");
     }
 
-    [Fact]
+    [SharedModelsFact]
     public void GptqLowersTheLayerOutputErrorOfRtn()
     {
         var model = PassPipelineOf(TestData.Model("fmnist_vit.onnx"));
@@ -72,7 +72,7 @@ public class WeightOnlyTests
     static Model PassPipelineOf(string path) =>
         Quanta.IR.Passes.PassPipeline.Run(Model.Load(path), Quanta.IR.Passes.PassPipeline.Normalize, out _);
 
-    [Theory]
+    [SharedModelsTheory]
     [InlineData(WeightOnlyAlgorithm.Rtn, 4, WeightOnlyFormat.MatMulNBits, 0.015)]
     [InlineData(WeightOnlyAlgorithm.Gptq, 4, WeightOnlyFormat.MatMulNBits, 0.008)]
     [InlineData(WeightOnlyAlgorithm.Hqq, 4, WeightOnlyFormat.MatMulNBits, 0.015)]
