@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Quanta.Data;
 
 namespace Quanta.Tests.Data;
@@ -174,22 +173,18 @@ public class IdxDatasetTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.InRange(upscaledMean, 0.05f, 0.6f);
     }
 
+    /// <summary>Streaming holds only the batches: memory does not grow with the data set. (Speed is a benchmark, not a test.)</summary>
     [Fact]
-    public void FullTestSplit_StreamsFast()
+    public void FullTestSplit_StreamsInBoundedMemory()
     {
         var ds = DataSource.Open(TestData.FashionMnist + ":test", new DataOptions(TestData.FashionPreprocessing));
         foreach (var _ in ds.Batches(1000)) { } // warm-up: JIT and file cache
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var sw = Stopwatch.StartNew();
         long values = 0;
         foreach (var b in ds.Batches(256)) values += b.Data.Length;
-        sw.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         // Streaming: beyond the batch arrays themselves only fixed-size buffers are allocated.
         Assert.InRange(allocated, values * 4, values * 4 + (2 << 20));
         Assert.Equal(10000L * 784, values);
-        output.WriteLine($"10,000 test images streamed in {sw.Elapsed.TotalMilliseconds:F0} ms");
-        // The budget is 0.5 s on a quiet machine; leave room for a busy test runner.
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1.5), $"10,000 images took {sw.Elapsed.TotalMilliseconds:F0} ms");
     }
 }
