@@ -189,50 +189,52 @@ public static class QuantMath
     public static float Dequantize(int q, float scale, int zp) => (float)((long)q - zp) * scale;
 
     /// <summary>QuantizeLinear over a tensor, honouring per-tensor, per-axis and blocked parameters.</summary>
-    public static void Quantize(ReadOnlySpan<float> x, QuantParams p, long[] shape, Span<int> q)
-    {
-        CheckLength(x.Length, q.Length);
-        if (p.Axis is null) { QuantizeRun(x, p.Scale[0], p.ZeroPoint[0], p.QMin, p.QMax, q); return; }
-        var l = Layout.Of(shape, p.Axis.Value, p.BlockSize, x.Length);
-        CheckParams(p, l);
-        for (int o = 0; o < l.Outer; o++)
-            for (int c = 0; c < l.Dim; c++)
-            {
-                int start = (o * l.Dim + c) * l.Inner;
-                var xs = x.Slice(start, l.Inner);
-                var qs = q.Slice(start, l.Inner);
-                if (p.BlockSize <= 0) { QuantizeRun(xs, p.Scale[c], p.ZeroPoint[c], p.QMin, p.QMax, qs); continue; }
-                int pi = (o * l.Blocks + c / p.BlockSize) * l.Inner;
-                for (int i = 0; i < xs.Length; i++)
-                    qs[i] = Quantize(xs[i], p.Scale[pi + i], p.ZeroPoint[pi + i], p.QMin, p.QMax);
-            }
-    }
+    public static void Quantize(ReadOnlySpan<float> x, QuantParams p, long[] shape, Span<int> q) =>
+        ForEachRun(x, p, shape, q, new QuantizeOp(p.QMin, p.QMax));
 
     /// <summary>DequantizeLinear over a tensor, honouring per-tensor, per-axis and blocked parameters.</summary>
-    public static void Dequantize(ReadOnlySpan<int> q, QuantParams p, long[] shape, Span<float> y)
-    {
-        CheckLength(q.Length, y.Length);
-        if (p.Axis is null) { DequantizeRun(q, p.Scale[0], p.ZeroPoint[0], p.Type == QuantType.Int32, y); return; }
-        var l = Layout.Of(shape, p.Axis.Value, p.BlockSize, q.Length);
-        CheckParams(p, l);
-        for (int o = 0; o < l.Outer; o++)
-            for (int c = 0; c < l.Dim; c++)
-            {
-                int start = (o * l.Dim + c) * l.Inner;
-                var qs = q.Slice(start, l.Inner);
-                var ys = y.Slice(start, l.Inner);
-                if (p.BlockSize <= 0) { DequantizeRun(qs, p.Scale[c], p.ZeroPoint[c], p.Type == QuantType.Int32, ys); continue; }
-                int pi = (o * l.Blocks + c / p.BlockSize) * l.Inner;
-                for (int i = 0; i < qs.Length; i++)
-                    ys[i] = Dequantize(qs[i], p.Scale[pi + i], p.ZeroPoint[pi + i]);
-            }
-    }
+    public static void Dequantize(ReadOnlySpan<int> q, QuantParams p, long[] shape, Span<float> y) =>
+        ForEachRun(q, p, shape, y, new DequantizeOp(p.Type == QuantType.Int32));
 
     /// <summary><c>y = Dequantize(Quantize(x))</c> (what QDQ graphs compute, and QAT's forward pass), without the int buffer.</summary>
-    public static void FakeQuantize(ReadOnlySpan<float> x, QuantParams p, long[] shape, Span<float> y)
+    public static void FakeQuantize(ReadOnlySpan<float> x, QuantParams p, long[] shape, Span<float> y) =>
+        ForEachRun(x, p, shape, y, new FakeQuantizeOp(p.QMin, p.QMax));
+
+    /// <summary>One element-wise step of quantization arithmetic: over a run sharing one scale, or one value with its own.</summary>
+    interface IRunOp<TIn, TOut>
+    {
+        void Run(ReadOnlySpan<TIn> x, float scale, int zp, Span<TOut> y);
+        TOut One(TIn x, float scale, int zp);
+    }
+
+    readonly struct QuantizeOp(int qmin, int qmax) : IRunOp<float, int>
+    {
+        public void Run(ReadOnlySpan<float> x, float scale, int zp, Span<int> y) => QuantizeRun(x, scale, zp, qmin, qmax, y);
+        public int One(float x, float scale, int zp) => Quantize(x, scale, zp, qmin, qmax);
+    }
+
+    readonly struct DequantizeOp(bool wide) : IRunOp<int, float>
+    {
+        public void Run(ReadOnlySpan<int> x, float scale, int zp, Span<float> y) => DequantizeRun(x, scale, zp, wide, y);
+        public float One(int x, float scale, int zp) => Dequantize(x, scale, zp);
+    }
+
+    readonly struct FakeQuantizeOp(int qmin, int qmax) : IRunOp<float, float>
+    {
+        public void Run(ReadOnlySpan<float> x, float scale, int zp, Span<float> y) => FakeQuantizeRun(x, scale, zp, qmin, qmax, y);
+        public float One(float x, float scale, int zp) => Dequantize(Quantize(x, scale, zp, qmin, qmax), scale, zp);
+    }
+
+    /// <summary>
+    /// The one walk over a tensor's parameter layout: a single run per tensor, one run per channel
+    /// slice along the axis, or per element inside a block (where every inner position has its own
+    /// scale). The struct constraint lets the JIT inline the operation; no closures in the hot loop.
+    /// </summary>
+    static void ForEachRun<TIn, TOut, TOp>(ReadOnlySpan<TIn> x, QuantParams p, long[] shape, Span<TOut> y, TOp op)
+        where TOp : struct, IRunOp<TIn, TOut>
     {
         CheckLength(x.Length, y.Length);
-        if (p.Axis is null) { FakeQuantizeRun(x, p.Scale[0], p.ZeroPoint[0], p.QMin, p.QMax, y); return; }
+        if (p.Axis is null) { op.Run(x, p.Scale[0], p.ZeroPoint[0], y); return; }
         var l = Layout.Of(shape, p.Axis.Value, p.BlockSize, x.Length);
         CheckParams(p, l);
         for (int o = 0; o < l.Outer; o++)
@@ -241,14 +243,10 @@ public static class QuantMath
                 int start = (o * l.Dim + c) * l.Inner;
                 var xs = x.Slice(start, l.Inner);
                 var ys = y.Slice(start, l.Inner);
-                if (p.BlockSize <= 0) { FakeQuantizeRun(xs, p.Scale[c], p.ZeroPoint[c], p.QMin, p.QMax, ys); continue; }
+                if (p.BlockSize <= 0) { op.Run(xs, p.Scale[c], p.ZeroPoint[c], ys); continue; }
                 int pi = (o * l.Blocks + c / p.BlockSize) * l.Inner;
                 for (int i = 0; i < xs.Length; i++)
-                {
-                    float s = p.Scale[pi + i];
-                    int z = p.ZeroPoint[pi + i];
-                    ys[i] = Dequantize(Quantize(xs[i], s, z, p.QMin, p.QMax), s, z);
-                }
+                    ys[i] = op.One(xs[i], p.Scale[pi + i], p.ZeroPoint[pi + i]);
             }
     }
 
