@@ -23,10 +23,8 @@ static class Reports
     {
         var page = new ReportPage($"Quanta bench: {Path.GetFileName(path)}")
             .Heading("Summary")
-            .Table(["model", "p50 ms", "p90 ms", "p99 ms", $"throughput (batch {r.Batch})", "size", "peak RSS", "threads"],
-                [[path, $"{r.LatencyP50Ms:0.000}", $"{r.LatencyP90Ms:0.000}", $"{r.LatencyP99Ms:0.000}", $"{r.Throughput:0} /s",
-                  Printer.Bytes(r.ModelBytes), Printer.Bytes(r.PeakRssBytes), r.Threads.ToString()]])
-            .Paragraph($"{r.LatencyRuns} batch-1 runs, {r.BatchRuns} batch runs on {r.Hardware}.");
+            .Table(Commands.BenchCommand.Columns(r), [Commands.BenchCommand.Cells(path, r)])
+            .Paragraph(Commands.BenchCommand.Caption(r) + ".");
         return page.Image(Charts.Latency([(Path.GetFileName(path), r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms)]), "batch-1 latency percentiles");
     }
 

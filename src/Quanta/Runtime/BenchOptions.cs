@@ -6,7 +6,12 @@ namespace Quanta.Runtime;
 /// <param name="Warmup">Untimed runs before each measurement (lets ONNX Runtime allocate and tune).</param>
 /// <param name="Runs">Timed batch-1 runs (the throughput phase uses a tenth, at least 5).</param>
 /// <param name="MinSeconds">Keep timing each phase at least this long, so short models get enough samples.</param>
-public sealed record BenchOptions(int Batch = 64, int Threads = 0, int Warmup = 20, int Runs = 200, double MinSeconds = 1.0, int Seed = 0)
+/// <param name="Streams">
+/// Concurrent batch-1 requests for the serving-throughput phase, the way a server on this machine
+/// would run them: one shared session, each request on <c>Threads / Streams</c> intra-op threads.
+/// 1 skips the phase (serving throughput is then one request at a time).
+/// </param>
+public sealed record BenchOptions(int Batch = 64, int Threads = 0, int Warmup = 20, int Runs = 200, double MinSeconds = 1.0, int Seed = 0, int Streams = 1)
 {
     public List<string> Validate()
     {
@@ -15,6 +20,7 @@ public sealed record BenchOptions(int Batch = 64, int Threads = 0, int Warmup = 
         if (Threads < 0) problems.Add("--threads must be 0 (all cores) or more");
         if (Warmup < 0) problems.Add("--warmup must be 0 or more");
         if (Runs < 1) problems.Add("--runs must be at least 1");
+        if (Streams < 1) problems.Add("--streams must be at least 1");
         return problems;
     }
 }

@@ -1,6 +1,10 @@
 namespace Quanta.Runtime;
 
-/// <summary>What a benchmark measured. Latencies are batch-1 milliseconds; throughput is samples per second at <see cref="Batch"/>.</summary>
+/// <summary>
+/// What a benchmark measured. Latencies are batch-1 milliseconds; throughput is samples per second at
+/// <see cref="Batch"/>; serving throughput is batch-1 requests per second with <see cref="Streams"/>
+/// requests in flight.
+/// </summary>
 public sealed record BenchResult(
     double LatencyP50Ms,
     double LatencyP90Ms,
@@ -12,6 +16,8 @@ public sealed record BenchResult(
     int BatchRuns,
     double Throughput,
     int Threads,
+    int Streams,
+    double ServingThroughput,
     long ModelBytes,
     long PeakRssBytes,
     string Hardware);

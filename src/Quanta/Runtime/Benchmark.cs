@@ -15,47 +15,112 @@ public static class Benchmark
     {
         var problems = options.Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
-        using var runner = new ModelRunner(model, new RuntimeOptions(options.Threads));
-        var latencies = Measure(runner, 1, options.Warmup, options.Runs, options.MinSeconds, "latency (batch 1)", progress);
-        var batchTimes = options.Batch == 1 ? latencies
-            : Measure(runner, options.Batch, Math.Max(2, options.Warmup / 5), Math.Max(5, options.Runs / 10), options.MinSeconds,
-                $"throughput (batch {options.Batch})", progress);
+        int threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
+        double[] latencies, batchTimes;
+        using (var runner = new ModelRunner(model, new RuntimeOptions(options.Threads)))
+        {
+            latencies = Measure(runner, 1, options.Warmup, options.Runs, options.MinSeconds, "latency (batch 1)", progress);
+            batchTimes = options.Batch == 1 ? latencies
+                : Measure(runner, options.Batch, Math.Max(2, options.Warmup / 5), Math.Max(5, options.Runs / 10), options.MinSeconds,
+                    $"throughput (batch {options.Batch})", progress);
+        }
+        // Read before the serving phase opens its own session, so the figure is one session's.
+        long peakRss = ProcessMemory.PeakRssBytes();
+        double serving = options.Streams == 1 ? 1000.0 / latencies.Average()
+            : Serve(model, options, Math.Max(1, threads / options.Streams), progress);
         Array.Sort(latencies);
         Array.Sort(batchTimes);
         double batchMedian = Percentile(batchTimes, 50);
         return new BenchResult(
             Percentile(latencies, 50), Percentile(latencies, 90), Percentile(latencies, 99), latencies.Average(), latencies.Length,
             options.Batch, batchMedian, batchTimes.Length, options.Batch / (batchMedian / 1000.0),
-            options.Threads == 0 ? Environment.ProcessorCount : options.Threads,
-            modelBytes, ProcessMemory.PeakRssBytes(), Hardware.Detect().Describe());
+            threads, options.Streams, serving, modelBytes, peakRss, Hardware.Detect().Describe());
+    }
+
+    /// <summary>
+    /// Batch-1 requests per second with <see cref="BenchOptions.Streams"/> requests in flight on one
+    /// session (ONNX Runtime sessions take concurrent <c>Run</c> calls): how a server answers
+    /// single-sample requests when it has more cores than one request can use well.
+    /// </summary>
+    static double Serve(Model model, BenchOptions options, int threadsPerRequest, IProgress<WorkProgress>? progress)
+    {
+        using var runner = new ModelRunner(model, new RuntimeOptions(threadsPerRequest));
+        long completed = 0;
+        bool stop = false;
+        using var ready = new Barrier(options.Streams + 1);
+        var workers = Enumerable.Range(0, options.Streams).Select(stream => new Thread(() =>
+        {
+            using var request = new Request(runner, 1, seed: stream);
+            for (int i = 0; i < options.Warmup; i++) request.Run();
+            ready.SignalAndWait();
+            while (!Volatile.Read(ref stop))
+            {
+                request.Run();
+                Interlocked.Increment(ref completed);
+            }
+        }) { IsBackground = true }).ToList();
+        workers.ForEach(w => w.Start());
+        ready.SignalAndWait();
+        var clock = Stopwatch.StartNew();
+        string task = $"serving (batch 1, {options.Streams} streams)";
+        while (Interlocked.Read(ref completed) < options.Runs || clock.Elapsed.TotalSeconds < options.MinSeconds)
+        {
+            Thread.Sleep(10);
+            progress?.Report(new WorkProgress(task, Math.Min(Interlocked.Read(ref completed), options.Runs), options.Runs));
+        }
+        Volatile.Write(ref stop, true);
+        workers.ForEach(w => w.Join());
+        double seconds = clock.Elapsed.TotalSeconds;
+        progress?.Report(new WorkProgress(task, options.Runs, options.Runs));
+        return Interlocked.Read(ref completed) / seconds;
     }
 
     /// <summary>Milliseconds per run, at least <paramref name="runs"/> runs and <paramref name="minSeconds"/> of timing.</summary>
     static double[] Measure(ModelRunner runner, int batch, int warmup, int runs, double minSeconds, string task, IProgress<WorkProgress>? progress)
     {
-        var shape = InputShape(runner, batch);
-        var data = RandomInput(shape, seed: 0);
-        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-        using var runOptions = new RunOptions();
-        var session = runner.Session;
-        string[] inputNames = [runner.InputName];
-        OrtValue[] inputs = [input];
-        var outputNames = runner.OutputNames.ToArray();
-
-        for (int i = 0; i < warmup; i++) session.Run(runOptions, inputNames, inputs, outputNames).Dispose();
+        using var request = new Request(runner, batch, seed: 0);
+        for (int i = 0; i < warmup; i++) request.Run();
 
         var times = new List<double>(runs);
         var total = Stopwatch.StartNew();
         while (times.Count < runs || total.Elapsed.TotalSeconds < minSeconds)
         {
             long start = Stopwatch.GetTimestamp();
-            session.Run(runOptions, inputNames, inputs, outputNames).Dispose();
+            request.Run();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (times.Count % 10 == 0) progress?.Report(new WorkProgress(task, Math.Min(times.Count, runs), runs));
             if (times.Count >= 100 * runs) break;
         }
         progress?.Report(new WorkProgress(task, runs, runs));
         return times.ToArray();
+    }
+
+    /// <summary>One pre-built random input and the names to run it with: nothing is allocated per run but ONNX Runtime's outputs.</summary>
+    sealed class Request : IDisposable
+    {
+        readonly InferenceSession _session;
+        readonly OrtValue _input;
+        readonly OrtValue[] _inputs;
+        readonly RunOptions _runOptions = new();
+        readonly string[] _inputNames, _outputNames;
+
+        public Request(ModelRunner runner, int batch, int seed)
+        {
+            var shape = InputShape(runner, batch);
+            _input = OrtValue.CreateTensorValueFromMemory(RandomInput(shape, seed), shape);
+            _inputs = [_input];
+            _session = runner.Session;
+            _inputNames = [runner.InputName];
+            _outputNames = runner.OutputNames.ToArray();
+        }
+
+        public void Run() => _session.Run(_runOptions, _inputNames, _inputs, _outputNames).Dispose();
+
+        public void Dispose()
+        {
+            _input.Dispose();
+            _runOptions.Dispose();
+        }
     }
 
     static long[] InputShape(ModelRunner runner, int batch)

@@ -46,6 +46,14 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void BenchWithoutStreamsIsRefused()
+    {
+        var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--streams", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--streams must be at least 1", CliRunner.SingleErrorLine(r));
+    }
+
+    [Fact]
     public void DataFolderWithoutIdx()
     {
         Write("empty-data/readme.txt", "nothing here"u8.ToArray());

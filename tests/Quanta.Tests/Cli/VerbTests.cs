@@ -55,6 +55,26 @@ public class VerbTests
     }
 
     [Fact]
+    public void BenchServesConcurrentRequestsWhenAskedForStreams()
+    {
+        var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--runs", "20", "--warmup", "2", "--batch", "8", "--threads", "2", "--streams", "2", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var result = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("result");
+        Assert.Equal(2, result.GetProperty("streams").GetInt32());
+        Assert.True(result.GetProperty("servingThroughput").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void BenchWithOneStreamReportsOneRequestAtATime()
+    {
+        var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--runs", "20", "--warmup", "2", "--batch", "8", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var result = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("result");
+        Assert.Equal(1, result.GetProperty("streams").GetInt32());
+        Assert.Equal(1000 / result.GetProperty("latencyMeanMs").GetDouble(), result.GetProperty("servingThroughput").GetDouble(), 6);
+    }
+
+    [Fact]
     public void InspectPlanShowsDecisionsWithoutCalibrating()
     {
         var r = CliRunner.Run("inspect", TestData.Model("fmnist_cnn.onnx"), "--plan", "--json");
