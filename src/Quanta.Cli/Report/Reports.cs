@@ -72,7 +72,7 @@ static class Reports
         page.Heading("Final output")
             .Table(["output", "samples", "SQNR dB", "cosine", "top-1 agreement", "mean KL"],
                 [[o.Output, o.Samples.ToString(), $"{o.SqnrDb:0.00}", $"{o.Cosine:0.00000}", Printer.Percent(o.Top1Agreement), $"{o.MeanKl:G4}"]]);
-        if (r.Tensors.Count == 0) return page.Paragraph("No QDQ tensors found: the quantized model is not in QDQ form, so only the final output was compared.");
+        if (r.Tensors.Count == 0) return page.Paragraph("No quantized tensors named as Quanta names them were found (is the model from another tool?), so only the final output was compared.");
         page.Heading("Per-layer error")
             .Image(Charts.SqnrBars(r.Tensors), "SQNR per quantized tensor (blue: activations, orange: weights and biases), worst first")
             .Table(["tensor", "kind", "node", "SQNR dB", "local dB", "cosine", "max |err|", "clipped"],

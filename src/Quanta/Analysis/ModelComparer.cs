@@ -3,12 +3,13 @@ using Quanta.Data;
 using Quanta.IR;
 using Quanta.IR.Passes;
 using Quanta.Onnx;
+using Quanta.Quantization;
 using Quanta.Runtime;
 
 namespace Quanta.Analysis;
 
 /// <summary>
-/// Runs a float model and its QDQ-quantized version on the same data and measures, per quantized
+/// Runs a float model and its quantized version (QDQ, or QOperator read back as QDQ) on the same data and measures, per quantized
 /// tensor, how far the quantized values are from the float ones. The float model is first put
 /// through the same normalization as quantization (BatchNorm folding, fusions), so tensor names
 /// line up: activation X against X_dequantized, weight W against the dequantized W_quantized.
@@ -29,6 +30,8 @@ public static class ModelComparer
         if (!quantized.Graph.Outputs.Any(o => o.Name == output))
             throw QuantaException.BadInput($"{quantized.Source}: has no output '{output}' (is it a quantized version of {floatModel.Source}?)");
 
+        // A QOperator model is read as the QDQ model its integer ops are defined by.
+        if (QOperatorRaising.Applies(quantized)) quantized = QOperatorRaising.Apply(quantized);
         var tensors = QdqTensors.Find(quantized);
         var errors = new List<TensorError>();
         var unmatched = new List<string>();

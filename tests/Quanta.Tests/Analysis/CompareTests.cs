@@ -29,6 +29,17 @@ public class CompareTests(AnalysisFixture f) : IClassFixture<AnalysisFixture>
     }
 
     [Fact]
+    public void QOperatorModelsCompareLikeTheirQdqForm()
+    {
+        var qoperator = f.Calibrated.Quantize(f.Recipe with { Format = QuantFormat.QOperator }).Model;
+        var data = Quantize.Test(64);
+        var fromQdq = ModelComparer.Compare(f.Float, f.Quantized.Model, data).Tensors.ToDictionary(t => t.Tensor);
+        var fromQOperator = ModelComparer.Compare(f.Float, qoperator, data).Tensors;
+        Assert.Equal(fromQdq.Keys.Order(), fromQOperator.Select(t => t.Tensor).Order());
+        Assert.All(fromQOperator, t => Assert.Equal(fromQdq[t.Tensor].SqnrDb, t.SqnrDb, 3));
+    }
+
+    [Fact]
     public void WeightErrorMatchesFakeQuantizationOfTheFloatWeight()
     {
         var r = ModelComparer.Compare(f.Float, f.Quantized.Model, Quantize.Test(64));
