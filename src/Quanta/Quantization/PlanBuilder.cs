@@ -90,11 +90,11 @@ public sealed class PlanBuilder
         Plan.Tensors[output] = new TensorPlan(output, TensorRole.Activation, Plan.Tensors[input].Spec, SameAs: input);
     }
 
-    /// <summary>A constant weight, quantized per channel along <paramref name="axis"/> when per-channel is on.</summary>
+    /// <summary>A constant weight, quantized per channel along <paramref name="axis"/> (its output channels) when per-channel is on.</summary>
     public void Weight(string tensor, int? axis, QuantSpec? spec = null)
     {
         if (Plan.Tensors.ContainsKey(tensor) || !IsFloat(tensor)) return;
-        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null);
+        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null, ChannelAxis: axis);
     }
 
     /// <summary>A constant bias: int32 with scale input scale × weight scale.</summary>

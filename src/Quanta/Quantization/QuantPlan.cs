@@ -26,7 +26,8 @@ public sealed record TensorPlan(
     int? Axis = null,
     string? SameAs = null,
     string? BiasInput = null,
-    string? BiasWeight = null);
+    string? BiasWeight = null,
+    int? ChannelAxis = null);
 
 /// <summary>A node left in float, and why (shown in the summary).</summary>
 public sealed record KeptFloat(string Node, string OpType, string Reason);

@@ -5,7 +5,10 @@ namespace Quanta.Quantization;
 /// <summary>The calibrated range chosen for one activation.</summary>
 public sealed record ChosenRange(string Tensor, float Min, float Max, float Scale, int ZeroPoint);
 
-/// <summary>What static quantization produced and how: the model, the plan, the ranges and timings.</summary>
+/// <summary>
+/// What static quantization produced and how: the model, the plan, the ranges and timings, and the
+/// per-tensor weights whose small channels collapsed to a single value (a reason to go per-channel).
+/// </summary>
 public sealed record QuantizeResult(
     Model Model,
     ResolvedRecipe Recipe,
@@ -14,4 +17,5 @@ public sealed record QuantizeResult(
     List<(string Pass, int Rewrites)> Preparation,
     int CalibrationSamples,
     double CalibrationSeconds,
-    double TotalSeconds);
+    double TotalSeconds,
+    List<CollapsedWeight> CollapsedWeights);

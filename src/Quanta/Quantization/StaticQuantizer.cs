@@ -52,7 +52,8 @@ public static class StaticQuantizer
         ModelStamp.Apply(quantized, recipe.Describe(), $"{calibration.Data}; {calibration.Samples} samples, seed {recipe.Seed}", calibration.Digest);
         var chosen = plan.TensorsToCalibrate
             .Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
-        return new QuantizeResult(quantized, recipe, plan, chosen, preparation, calibration.Samples, calibration.Seconds, clock.Elapsed.TotalSeconds);
+        return new QuantizeResult(quantized, recipe, plan, chosen, preparation, calibration.Samples, calibration.Seconds, clock.Elapsed.TotalSeconds,
+            CollapsedChannels.Find(prepared.Graph, plan));
     }
 
     public static string Version => typeof(StaticQuantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
