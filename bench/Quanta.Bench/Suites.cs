@@ -23,11 +23,7 @@ static class Suites
     static double Top1(Model m, BenchArgs a) => Evaluator.Evaluate(m, Test(a)).Top1;
     static void Log(string s) => Console.Error.WriteLine(s);
 
-    static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
+    static double Median(IEnumerable<double> xs) => BenchmarkComparison.Median(xs);
 
     static long Bytes(Model m) => m.SerializedBytes();
 
@@ -86,9 +82,8 @@ static class Suites
 
     /// <summary>
     /// Float vs default-quantized latency and throughput at batch 1 (one request with all threads, and
-    /// one request per thread in flight) and at batch 64; and `quanta bench`'s loop vs a plain ONNX Runtime loop.
-    /// The formats take turns within each round and speed-ups are medians of each round's ratios, so a
-    /// spell of host contention (this shared VM's second core comes and goes) hits both sides of a ratio.
+    /// one request per thread in flight) and at batch 64, compared in interleaved rounds as `quanta bench
+    /// A B C` does; and `quanta bench`'s loop vs a plain ONNX Runtime loop.
     /// </summary>
     public static int Speed(BenchArgs a)
     {
@@ -104,23 +99,13 @@ static class Suites
                 ("fp32", model),
                 ("int8 QDQ", StaticQuantizer.Quantize(model, Calibration(a), Recipe(new QuantRecipe())).Model),
                 ("int8 QOperator", StaticQuantizer.Quantize(model, Calibration(a), Recipe(new QuantRecipe { Format = QuantFormat.QOperator })).Model),
-            };
-            var results = formats.Select(_ => new List<(BenchResult Bench, double Plain)>()).ToArray();
-            for (int round = 0; round < a.Repeat; round++)
-                for (int f = 0; f < formats.Length; f++)
-                {
-                    var m = formats[f].Item2;
-                    results[f].Add((Benchmark.Run(m, Bytes(m), new BenchOptions(64, a.Threads, Streams: a.Threads)), PlainOrtLoop(m, 64, a.Threads)));
-                }
-            var fp = results[0];
-            for (int f = 0; f < formats.Length; f++)
+            }.Select(f => new BenchCandidate(f.Item1, f.Item2, Bytes(f.Item2))).ToList();
+            var compared = BenchmarkComparison.Run(formats, new BenchOptions(64, a.Threads, Streams: a.Threads), a.Repeat);
+            foreach (var (c, format) in compared.Zip(formats))
             {
-                var r = results[f];
-                double Speedup(Func<BenchResult, double> faster) => Median(r.Select((x, i) => faster(x.Bench) / faster(fp[i].Bench)));
-                double p50 = Median(r.Select(x => x.Bench.LatencyP50Ms)), serving = Median(r.Select(x => x.Bench.ServingThroughput));
-                double tput = Median(r.Select(x => x.Bench.Throughput)), plain = Median(r.Select(x => x.Plain));
-                Console.WriteLine($"| {name} | {formats[f].Item1} | {p50:0.000} | {Speedup(b => 1 / b.LatencyP50Ms):0.00}× | {serving:0} | {Speedup(b => b.ServingThroughput):0.00}× | {tput:0} | {Speedup(b => b.Throughput):0.00}× | {plain:0} |");
-                Log($"{name} {formats[f].Item1}: p50 {p50:0.000} ms, served {serving:0}/s, batch 64 {tput:0}/s (plain ORT {plain:0}/s)");
+                double plain = Median(Enumerable.Range(0, a.Repeat).Select(_ => PlainOrtLoop(format.Model, 64, a.Threads)));
+                Console.WriteLine($"| {name} | {c.Name} | {c.LatencyP50Ms:0.000} | {c.LatencySpeedup:0.00}× | {c.ServingThroughput:0} | {c.ServingSpeedup:0.00}× | {c.Throughput:0} | {c.ThroughputSpeedup:0.00}× | {plain:0} |");
+                Log($"{name} {c.Name}: p50 {c.LatencyP50Ms:0.000} ms, served {c.ServingThroughput:0}/s, batch 64 {c.Throughput:0}/s (plain ORT {plain:0}/s)");
             }
         }
         return 0;

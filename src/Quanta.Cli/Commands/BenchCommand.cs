@@ -6,12 +6,16 @@ using Quanta.Runtime;
 
 namespace Quanta.Cli.Commands;
 
-/// <summary>`quanta bench MODEL`: batch-1 latency percentiles, throughput at --batch, size and peak memory.</summary>
+/// <summary>
+/// `quanta bench MODEL [MODEL...]`: batch-1 latency percentiles, throughput at --batch, serving
+/// throughput, size and peak memory; with several models, a comparison in interleaved rounds.
+/// </summary>
 static class BenchCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.ModelArgument();
+        var models = new Argument<string[]>("MODEL") { Description = "ONNX model files; with more than one, they are compared (speed-ups over the first)", Arity = ArgumentArity.OneOrMore };
+        var rounds = new Option<int>("--rounds") { Description = "With several models: rounds in which every model is benchmarked in turn", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch") { Description = "Batch size for the throughput measurement", DefaultValueFactory = _ => 64 };
         var threads = CommonOptions.Threads();
         var runs = new Option<int>("--runs") { Description = "Timed batch-1 runs (throughput uses a tenth, at least 5)", DefaultValueFactory = _ => 200 };
@@ -22,14 +26,19 @@ static class BenchCommand
             DefaultValueFactory = _ => 1,
         };
         var json = CommonOptions.Json();
-        var command = new Command("bench", "Measure latency (p50/p90/p99), throughput, model size and peak memory in ONNX Runtime")
-            { model, batch, threads, runs, warmup, streams, json };
+        var command = new Command("bench", "Measure latency (p50/p90/p99), throughput, model size and peak memory in ONNX Runtime; compare models")
+            { models, batch, threads, runs, warmup, streams, rounds, json };
         var report = Report.ReportOption.AddTo(command);
         command.SetAction(parse =>
         {
-            string path = parse.GetValue(model)!;
-            var m = Model.Load(path);
+            var paths = parse.GetValue(models)!;
             var options = new BenchOptions(parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(runs), Streams: parse.GetValue(streams));
+            var problems = options.Validate();
+            if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
+            if (paths.Length > 1) return Compare(paths, options, parse.GetValue(rounds), parse.GetValue(json), parse.GetValue(report));
+
+            string path = paths[0];
+            var m = Model.Load(path);
             var result = ProgressDisplay.Run(p => Benchmark.Run(m, new FileInfo(path).Length, options, p));
             if (parse.GetValue(json)) Printer.Json(new { model = path, result });
             else Print(path, result);
@@ -46,6 +55,33 @@ static class BenchCommand
         table.Caption = new TableTitle(Markup.Escape(Caption(r)));
         Printer.Stdout.Write(table);
     }
+
+    static int Compare(string[] paths, BenchOptions options, int rounds, bool json, string? reportDir)
+    {
+        var candidates = paths.Select(p => new BenchCandidate(p, Model.Load(p), new FileInfo(p).Length)).ToList();
+        var compared = ProgressDisplay.Run(p => BenchmarkComparison.Run(candidates, options, rounds, p));
+        var hardware = compared[0].Rounds[0].Hardware;
+        if (json) Printer.Json(new { baseline = paths[0], rounds, streams = options.Streams, hardware, models = compared });
+        else
+        {
+            var table = Printer.Table(ComparisonColumns(options));
+            foreach (var c in compared) table.AddCells(ComparisonCells(c));
+            table.Caption = new TableTitle(Markup.Escape(ComparisonCaption(paths[0], rounds, hardware)));
+            Printer.Stdout.Write(table);
+        }
+        if (reportDir is not null) Report.Reports.BenchComparison(compared, options, rounds, hardware).Write(reportDir);
+        return 0;
+    }
+
+    public static string[] ComparisonColumns(BenchOptions o) =>
+        ["model", "p50 (speed-up)", $"batch {o.Batch}", $"{o.Streams} × batch 1", "size"];
+
+    public static string[] ComparisonCells(ComparedBench c) =>
+        [Path.GetFileName(c.Name), $"{c.LatencyP50Ms:0.000} ms ({c.LatencySpeedup:0.00}×)", $"{c.Throughput:0} /s ({c.ThroughputSpeedup:0.00}×)",
+         $"{c.ServingThroughput:0} /s ({c.ServingSpeedup:0.00}×)", Printer.Bytes(c.ModelBytes)];
+
+    public static string ComparisonCaption(string baseline, int rounds, string hardware) =>
+        $"medians of {rounds} round{(rounds == 1 ? "" : "s")} in which the models take turns; speed-ups are the median of each round's ratio to {Path.GetFileName(baseline)}; on {hardware}";
 
     /// <summary>The summary's columns, shared with the HTML report.</summary>
     public static string[] Columns(BenchResult r) =>

@@ -103,11 +103,11 @@ static class Charts
         return plot.GetImageBytes(800, 480, ImageFormat.Png);
     }
 
-    /// <summary>Grouped bars of latency percentiles for one or two models.</summary>
+    /// <summary>Grouped bars of latency percentiles, one colour per model (named in a legend when there are several).</summary>
     public static byte[] Latency(IReadOnlyList<(string Model, double P50, double P90, double P99)> rows)
     {
         var plot = NewPlot("Batch-1 latency", "", "milliseconds");
-        var palette = new[] { Colors.SteelBlue, Colors.DarkOrange };
+        var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int m = 0; m < rows.Count; m++)
@@ -115,13 +115,15 @@ static class Charts
             var r = rows[m];
             double[] values = [r.P50, r.P90, r.P99];
             for (int k = 0; k < 3; k++)
-                bars.Add(new Bar { Position = k * (rows.Count + 1) + m, Value = values[k], FillColor = palette[m % 2], Size = 0.9 });
+                bars.Add(new Bar { Position = k * (rows.Count + 1) + m, Value = values[k], FillColor = palette.GetColor(m), Size = 0.9 });
+            if (rows.Count > 1) plot.Legend.ManualItems.Add(new LegendItem { LabelText = Shorten(r.Model, 32), FillColor = palette.GetColor(m) });
         }
         string[] names = ["p50", "p90", "p99"];
         for (int k = 0; k < 3; k++) ticks.AddMajor(k * (rows.Count + 1) + (rows.Count - 1) / 2.0, names[k]);
         plot.Add.Bars(bars);
         plot.Axes.Bottom.TickGenerator = ticks;
         plot.Axes.Margins(bottom: 0);
+        if (rows.Count > 1) plot.ShowLegend(Edge.Bottom);
         return plot.GetImageBytes(640, 360, ImageFormat.Png);
     }
 

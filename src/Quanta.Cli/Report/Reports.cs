@@ -28,6 +28,14 @@ static class Reports
         return page.Image(Charts.Latency([(Path.GetFileName(path), r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms)]), "batch-1 latency percentiles");
     }
 
+    public static ReportPage BenchComparison(List<ComparedBench> compared, BenchOptions options, int rounds, string hardware) =>
+        new ReportPage($"Quanta bench: {compared.Count} models")
+            .Heading("Summary")
+            .Table(Commands.BenchCommand.ComparisonColumns(options), compared.Select(Commands.BenchCommand.ComparisonCells))
+            .Paragraph(Commands.BenchCommand.ComparisonCaption(compared[0].Name, rounds, hardware) + ".")
+            .Image(Charts.Latency(compared.Select(c => (Path.GetFileName(c.Name), c.LatencyP50Ms, c.LatencyP90Ms, c.LatencyP99Ms)).ToList()),
+                "batch-1 latency percentiles (medians over the rounds)");
+
     public static ReportPage Tune(string floatPath, string outputPath, TuneResult r, CompareResult compared)
     {
         var page = new ReportPage($"Quanta tune: {Path.GetFileName(outputPath)}")

@@ -25,8 +25,10 @@ public class ReportTests
             Assert.True(c.ExitCode == 0, c.Stderr);
             var b = CliRunner.Run(["bench", quantized, "--runs", "10", "--warmup", "1", "--batch", "8", "--report", Path.Combine(dir, "bench")]);
             Assert.True(b.ExitCode == 0, b.Stderr);
+            var both = CliRunner.Run(["bench", cnn, quantized, "--rounds", "2", "--runs", "10", "--warmup", "1", "--batch", "8", "--report", Path.Combine(dir, "bench-compare")]);
+            Assert.True(both.ExitCode == 0, both.Stderr);
 
-            foreach (var (verb, minImages) in new[] { ("quantize", 3), ("compare", 3), ("bench", 1) })
+            foreach (var (verb, minImages) in new[] { ("quantize", 3), ("compare", 3), ("bench", 1), ("bench-compare", 1) })
             {
                 string html = File.ReadAllText(Path.Combine(dir, verb, "report.html"));
                 Assert.Contains("<table>", html);

@@ -46,6 +46,15 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void BenchComparisonWithoutRoundsIsRefused()
+    {
+        string model = TestData.Model("fmnist_cnn.onnx");
+        var r = CliRunner.Run("bench", model, model, "--rounds", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--rounds must be at least 1", CliRunner.SingleErrorLine(r));
+    }
+
+    [Fact]
     public void BenchWithoutStreamsIsRefused()
     {
         var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--streams", "0");

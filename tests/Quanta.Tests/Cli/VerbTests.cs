@@ -65,6 +65,21 @@ public class VerbTests
     }
 
     [Fact]
+    public void BenchComparesModelsInInterleavedRounds()
+    {
+        string model = TestData.Model("fmnist_cnn.onnx");
+        var r = CliRunner.Run("bench", model, model, "--rounds", "2", "--runs", "20", "--warmup", "2", "--batch", "8", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var root = JsonDocument.Parse(r.Stdout).RootElement;
+        var models = root.GetProperty("models").EnumerateArray().ToList();
+        Assert.Equal(2, models.Count);
+        Assert.Equal(1.0, models[0].GetProperty("latencySpeedup").GetDouble()); // the baseline against itself, round by round
+        Assert.Equal(1.0, models[0].GetProperty("throughputSpeedup").GetDouble());
+        Assert.All(models, m => Assert.Equal(2, m.GetProperty("rounds").GetArrayLength()));
+        Assert.True(models[1].GetProperty("latencySpeedup").GetDouble() > 0);
+    }
+
+    [Fact]
     public void BenchWithOneStreamReportsOneRequestAtATime()
     {
         var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--runs", "20", "--warmup", "2", "--batch", "8", "--json");
