@@ -10,18 +10,27 @@ namespace Quanta.Training.Execution;
 /// Scalar::toDouble, hundreds of steps into training). So each step starts with a collection whose
 /// finalizers have all run, and then allocates inside a no-GC region: nothing can be finalized
 /// while the step's native calls are in flight. Costs a collection per step (milliseconds).
+/// The region is process-wide, so steps on different threads (two trainings at once) take turns:
+/// otherwise one thread's collection would end the other's region.
 /// </summary>
 internal readonly struct NativeStep : IDisposable
 {
     /// <summary>Managed allocation a step may make before the runtime collects anyway (then the guard lapses, not the step).</summary>
     const long Budget = 64L << 20;
 
-    readonly bool _noGc;
+    static readonly object Turn = new();
 
-    NativeStep(bool noGc) => _noGc = noGc;
+    readonly bool _entered, _noGc;
+
+    NativeStep(bool noGc)
+    {
+        _entered = true;
+        _noGc = noGc;
+    }
 
     public static NativeStep Begin()
     {
+        Monitor.Enter(Turn);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         bool noGc;
@@ -32,6 +41,18 @@ internal readonly struct NativeStep : IDisposable
 
     public void Dispose()
     {
-        if (_noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        if (!_entered) return;
+        try
+        {
+            if (_noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        }
+        catch (InvalidOperationException)
+        {
+            // Allocation elsewhere in the process outgrew the budget and a collection already ended the region.
+        }
+        finally
+        {
+            Monitor.Exit(Turn);
+        }
     }
 }
