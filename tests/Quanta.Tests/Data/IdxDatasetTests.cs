@@ -2,7 +2,7 @@ using Quanta.Data;
 
 namespace Quanta.Tests.Data;
 
-public class IdxDatasetTests(Xunit.Abstractions.ITestOutputHelper output)
+public class IdxDatasetTests
 {
     static string Demo => Path.Combine(TestData.DemoDir, "fashion-mnist");
 
