@@ -18,7 +18,8 @@ sealed record QuantizeSummary(
     double CalibrationSeconds,
     double TotalSeconds,
     List<ChosenRange> Ranges,
-    List<CollapsedWeight> CollapsedWeights)
+    List<CollapsedWeight> CollapsedWeights,
+    List<string> Advice)
 {
     public static QuantizeSummary Of(QuantizeResult r, string input, string output) => new(
         input, output, r.Recipe.Describe(),
@@ -26,7 +27,7 @@ sealed record QuantizeSummary(
         r.Plan.QuantizedNodes.Count,
         r.Plan.QuantizedNodes.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         r.Plan.KeptFloat, r.Plan.FusedActivations.Count,
-        r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights);
+        r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights, QuantizeAdvice.For(r));
 
     public static void Print(QuantizeSummary s)
     {
@@ -43,15 +44,6 @@ sealed record QuantizeSummary(
         SummaryTables.Size(console, s.InputBytes, "quantized model", s.OutputBytes);
         console.WriteLine($"{s.Recipe}");
         console.WriteLine($"calibrated on {s.CalibrationSamples} samples in {s.CalibrationSeconds:0.0} s; total {s.TotalSeconds:0.0} s; wrote {s.Output}");
-        if (CollapseWarning(s.CollapsedWeights) is { } warning) Printer.Note(warning);
-    }
-
-    /// <summary>One line that says how many channels per-tensor weights flattened, and where it is worst.</summary>
-    public static string? CollapseWarning(List<CollapsedWeight> collapsed)
-    {
-        if (collapsed.Count == 0) return null;
-        var worst = collapsed[0];
-        return $"warning: with per-tensor weight scales, {collapsed.Sum(c => c.Collapsed)} output channels in {collapsed.Count} weight tensor{(collapsed.Count == 1 ? "" : "s")} " +
-               $"quantize to a single value (worst: {worst.Tensor}, {worst.Collapsed} of {worst.Channels}); --per-channel true keeps them";
+        foreach (var line in s.Advice) Printer.Note(line);
     }
 }

@@ -51,6 +51,9 @@ public class CollapsedChannelsOnMobileNetTests
         // The first depthwise convolution: most of its 32 channels are far narrower than its widest one.
         var worst = perTensor.CollapsedWeights[0];
         Assert.True(worst.Collapsed >= worst.Channels / 2, $"{worst.Tensor}: {worst.Collapsed} of {worst.Channels}");
+        var warning = Assert.Single(QuantizeAdvice.For(perTensor));
+        Assert.Contains(worst.Tensor, warning);
+        Assert.Contains("--per-channel true", warning);
         Assert.Empty(Quantize.Run(model, new QuantRecipe { WeightType = "int4" }, calibCount: 32).CollapsedWeights);
     }
 }
