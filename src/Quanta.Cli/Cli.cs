@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Quanta.Cli.Commands;
 
 namespace Quanta.Cli;
@@ -11,7 +12,11 @@ public static class Cli
 {
     public static int Run(string[] args)
     {
-        var root = new RootCommand("Quanta: quantize ONNX models for .NET — a smaller, faster model with its accuracy cost measured.");
+        // A plain command named "quanta" rather than RootCommand, whose name would be the assembly's ("Quanta.Cli") in help.
+        var root = new Command("quanta", "Quanta: quantize ONNX models for .NET — a smaller, faster model with its accuracy cost measured.")
+        {
+            new HelpOption(), new VersionOption(),
+        };
         root.Options.Add(CommonOptions.Verbose);
         foreach (var verb in new[]
         {
@@ -25,7 +30,9 @@ public static class Cli
         if (parse.Errors.Count > 0)
         {
             string verb = parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name + " ";
-            Console.Error.WriteLine($"error: {parse.Errors[0].Message} (see: quanta {verb}--help)");
+            // "Unrecognized command 'x'" says more than the "Required command was not provided" that comes first.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            Console.Error.WriteLine($"error: {error.Message} (see: quanta {verb}--help)");
             return 2;
         }
         try

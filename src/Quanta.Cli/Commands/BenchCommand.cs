@@ -32,6 +32,9 @@ static class BenchCommand
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(models)!;
+            // With several MODEL arguments the parser hands a mistyped option over as one more model.
+            if (paths.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p)) is { } unknown)
+                throw QuantaException.BadInput($"unknown option '{unknown}' (see: quanta bench --help)");
             var options = new BenchOptions(parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(runs), Streams: parse.GetValue(streams));
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);

@@ -46,6 +46,22 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void BenchNamesAMistypedOptionInsteadOfTakingItForAModel()
+    {
+        var r = CliRunner.Run("bench", TestData.Model("fmnist_cnn.onnx"), "--thread", "2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown option '--thread'", CliRunner.SingleErrorLine(r));
+    }
+
+    [Fact]
+    public void UnknownVerbIsNamed()
+    {
+        var r = CliRunner.Run("quantise", TestData.Model("fmnist_cnn.onnx"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("Unrecognized command or argument 'quantise'", CliRunner.SingleErrorLine(r));
+    }
+
+    [Fact]
     public void BenchComparisonWithoutRoundsIsRefused()
     {
         string model = TestData.Model("fmnist_cnn.onnx");
