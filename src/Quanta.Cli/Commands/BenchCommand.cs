@@ -1,4 +1,3 @@
-using Spectre.Console;
 using System.CommandLine;
 using Quanta.Cli.Output;
 using Quanta.IR;
@@ -44,19 +43,11 @@ static class BenchCommand
             var m = Model.Load(path);
             var result = ProgressDisplay.Run(p => Benchmark.Run(m, new FileInfo(path).Length, options, p));
             if (parse.GetValue(json)) Printer.Json(new { model = path, result });
-            else Print(path, result);
+            else BenchTables.Print(path, result);
             if (parse.GetValue(report) is { } dir) Report.Reports.Bench(path, result).Write(dir);
             return 0;
         });
         return command;
-    }
-
-    public static void Print(string model, BenchResult r)
-    {
-        var table = Printer.Table(Columns(r));
-        table.AddCells(Cells(model, r));
-        table.Caption = new TableTitle(Markup.Escape(Caption(r)));
-        Printer.Stdout.Write(table);
     }
 
     static int Compare(string[] paths, BenchOptions options, int rounds, bool json, string? reportDir)
@@ -65,37 +56,8 @@ static class BenchCommand
         var compared = ProgressDisplay.Run(p => BenchmarkComparison.Run(candidates, options, rounds, p));
         var hardware = compared[0].Rounds[0].Hardware;
         if (json) Printer.Json(new { baseline = paths[0], rounds, streams = options.Streams, hardware, models = compared });
-        else
-        {
-            var table = Printer.Table(ComparisonColumns(options));
-            foreach (var c in compared) table.AddCells(ComparisonCells(c));
-            table.Caption = new TableTitle(Markup.Escape(ComparisonCaption(paths[0], rounds, hardware)));
-            Printer.Stdout.Write(table);
-        }
-        if (reportDir is not null) Report.Reports.BenchComparison(compared, options, rounds, hardware).Write(reportDir);
+        else BenchTables.Print(compared, options, rounds);
+        if (reportDir is not null) Report.Reports.BenchComparison(compared, options, rounds).Write(reportDir);
         return 0;
     }
-
-    public static string[] ComparisonColumns(BenchOptions o) =>
-        ["model", "p50 (speed-up)", $"batch {o.Batch}", $"{o.Streams} × batch 1", "size"];
-
-    public static string[] ComparisonCells(ComparedBench c) =>
-        [Path.GetFileName(c.Name), $"{c.LatencyP50Ms:0.000} ms ({c.LatencySpeedup:0.00}×)", $"{c.Throughput:0} /s ({c.ThroughputSpeedup:0.00}×)",
-         $"{c.ServingThroughput:0} /s ({c.ServingSpeedup:0.00}×)", Printer.Bytes(c.ModelBytes)];
-
-    public static string ComparisonCaption(string baseline, int rounds, string hardware) =>
-        $"medians of {rounds} round{(rounds == 1 ? "" : "s")} in which the models take turns; speed-ups are the median of each round's ratio to {Path.GetFileName(baseline)}; on {hardware}";
-
-    /// <summary>The summary's columns, shared with the HTML report.</summary>
-    public static string[] Columns(BenchResult r) =>
-        ["model", "p50", "p90", "p99", $"batch {r.Batch}", $"{r.Streams} × batch 1", "size", "peak RSS", "threads"];
-
-    public static string[] Cells(string model, BenchResult r) =>
-        [Path.GetFileName(model), $"{r.LatencyP50Ms:0.000} ms", $"{r.LatencyP90Ms:0.000} ms", $"{r.LatencyP99Ms:0.000} ms", $"{r.Throughput:0} /s",
-         $"{r.ServingThroughput:0} /s", Printer.Bytes(r.ModelBytes), Printer.Bytes(r.PeakRssBytes), r.Threads.ToString()];
-
-    /// <summary>What the columns mean and how much was measured.</summary>
-    public static string Caption(BenchResult r) =>
-        $"p50/p90/p99: batch-1 latency over {r.LatencyRuns} runs; batch {r.Batch}: samples/s over {r.BatchRuns} runs; " +
-        $"{r.Streams} × batch 1: requests/s with {r.Streams} batch-1 request{(r.Streams == 1 ? "" : "s")} in flight; on {r.Hardware}";
 }

@@ -23,18 +23,22 @@ static class Reports
     {
         var page = new ReportPage($"Quanta bench: {Path.GetFileName(path)}")
             .Heading("Summary")
-            .Table(Commands.BenchCommand.Columns(r), [Commands.BenchCommand.Cells(path, r)])
-            .Paragraph(Commands.BenchCommand.Caption(r) + ".");
+            .Table(BenchTables.Columns(r), [BenchTables.Cells(path, r)])
+            .Paragraph(BenchTables.Caption(r) + ".");
+        if (BenchTables.FarApartWarning([r]) is { } warning) page.Paragraph(warning);
         return page.Image(Charts.Latency([(Path.GetFileName(path), r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms)]), "batch-1 latency percentiles");
     }
 
-    public static ReportPage BenchComparison(List<ComparedBench> compared, BenchOptions options, int rounds, string hardware) =>
-        new ReportPage($"Quanta bench: {compared.Count} models")
+    public static ReportPage BenchComparison(List<ComparedBench> compared, BenchOptions options, int rounds)
+    {
+        var page = new ReportPage($"Quanta bench: {compared.Count} models")
             .Heading("Summary")
-            .Table(Commands.BenchCommand.ComparisonColumns(options), compared.Select(Commands.BenchCommand.ComparisonCells))
-            .Paragraph(Commands.BenchCommand.ComparisonCaption(compared[0].Name, rounds, hardware) + ".")
-            .Image(Charts.Latency(compared.Select(c => (Path.GetFileName(c.Name), c.LatencyP50Ms, c.LatencyP90Ms, c.LatencyP99Ms)).ToList()),
+            .Table(BenchTables.ComparisonColumns(options), compared.Select(BenchTables.ComparisonCells))
+            .Paragraph(BenchTables.ComparisonCaption(compared, rounds) + ".");
+        if (BenchTables.FarApartWarning(compared.SelectMany(c => c.Rounds).ToList()) is { } warning) page.Paragraph(warning);
+        return page.Image(Charts.Latency(compared.Select(c => (Path.GetFileName(c.Name), c.LatencyP50Ms, c.LatencyP90Ms, c.LatencyP99Ms)).ToList()),
                 "batch-1 latency percentiles (medians over the rounds)");
+    }
 
     public static ReportPage Tune(string floatPath, string outputPath, TuneResult r, CompareResult compared)
     {

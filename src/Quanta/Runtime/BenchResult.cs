@@ -3,7 +3,8 @@ namespace Quanta.Runtime;
 /// <summary>
 /// What a benchmark measured. Latencies are batch-1 milliseconds; throughput is samples per second at
 /// <see cref="Batch"/>; serving throughput is batch-1 requests per second with <see cref="Streams"/>
-/// requests in flight.
+/// requests in flight. <see cref="CoreRoundTripNs"/> is the slower of two core-to-core round trips
+/// measured before and after (NaN with one thread), see <see cref="CoreLatency"/>.
 /// </summary>
 public sealed record BenchResult(
     double LatencyP50Ms,
@@ -20,4 +21,9 @@ public sealed record BenchResult(
     double ServingThroughput,
     long ModelBytes,
     long PeakRssBytes,
-    string Hardware);
+    string Hardware,
+    double CoreRoundTripNs)
+{
+    /// <summary>True when the threads sat far apart during the run, which slows multi-threaded batch-1 figures.</summary>
+    public bool ThreadsFarApart => Threads > 1 && CoreRoundTripNs > CoreLatency.FarApartNs;
+}

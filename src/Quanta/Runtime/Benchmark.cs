@@ -16,6 +16,7 @@ public static class Benchmark
         var problems = options.Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
         int threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
+        double roundTrip = threads > 1 ? CoreLatency.RoundTripNs() : double.NaN;
         double[] latencies, batchTimes;
         using (var runner = new ModelRunner(model, new RuntimeOptions(options.Threads)))
         {
@@ -28,13 +29,14 @@ public static class Benchmark
         long peakRss = ProcessMemory.PeakRssBytes();
         double serving = options.Streams == 1 ? 1000.0 / latencies.Average()
             : Serve(model, options, Math.Max(1, threads / options.Streams), progress);
+        if (threads > 1) roundTrip = Math.Max(roundTrip, CoreLatency.RoundTripNs());
         Array.Sort(latencies);
         Array.Sort(batchTimes);
         double batchMedian = Percentile(batchTimes, 50);
         return new BenchResult(
             Percentile(latencies, 50), Percentile(latencies, 90), Percentile(latencies, 99), latencies.Average(), latencies.Length,
             options.Batch, batchMedian, batchTimes.Length, options.Batch / (batchMedian / 1000.0),
-            threads, options.Streams, serving, modelBytes, peakRss, Hardware.Detect().Describe());
+            threads, options.Streams, serving, modelBytes, peakRss, Hardware.Detect().Describe(), roundTrip);
     }
 
     /// <summary>
