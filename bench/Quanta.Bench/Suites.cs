@@ -91,6 +91,7 @@ static class Suites
         Console.WriteLine();
         Console.WriteLine($"| model | format | p50 batch 1 (ms) | speed-up | batch 1, {a.Threads} in flight (/s) | speed-up | batch 64 (/s) | speed-up | plain ORT loop batch 64 (/s) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        var roundTrips = new List<double>();
         foreach (var name in a.Rest.Length > 0 ? a.Rest : ModelNames)
         {
             var model = Load(a, name);
@@ -101,12 +102,19 @@ static class Suites
                 ("int8 QOperator", StaticQuantizer.Quantize(model, Calibration(a), Recipe(new QuantRecipe { Format = QuantFormat.QOperator })).Model),
             }.Select(f => new BenchCandidate(f.Item1, f.Item2, Bytes(f.Item2))).ToList();
             var compared = BenchmarkComparison.Run(formats, new BenchOptions(64, a.Threads, Streams: a.Threads), a.Repeat);
+            roundTrips.AddRange(compared.SelectMany(c => c.Rounds).Select(r => r.CoreRoundTripNs).Where(double.IsFinite));
             foreach (var (c, format) in compared.Zip(formats))
             {
                 double plain = Median(Enumerable.Range(0, a.Repeat).Select(_ => PlainOrtLoop(format.Model, 64, a.Threads)));
                 Console.WriteLine($"| {name} | {c.Name} | {c.LatencyP50Ms:0.000} | {c.LatencySpeedup:0.00}× | {c.ServingThroughput:0} | {c.ServingSpeedup:0.00}× | {c.Throughput:0} | {c.ThroughputSpeedup:0.00}× | {plain:0} |");
                 Log($"{name} {c.Name}: p50 {c.LatencyP50Ms:0.000} ms, served {c.ServingThroughput:0}/s, batch 64 {c.Throughput:0}/s (plain ORT {plain:0}/s)");
             }
+        }
+        if (roundTrips.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"Core-to-core round trip during the run: median {Median(roundTrips):0} ns, {roundTrips.Min():0}–{roundTrips.Max():0} ns " +
+                              $"(above {CoreLatency.FarApartNs:0} ns the cores sit far apart and multi-threaded batch-1 runs slow).");
         }
         return 0;
     }
