@@ -66,6 +66,27 @@ public class VerbTests
     }
 
     [Fact]
+    public void DemoQuantizesTheEmbeddedCnnAndComparesItWithTheFloatModel()
+    {
+        string folder = Directory.CreateTempSubdirectory("quanta-demo-test-").FullName;
+        try
+        {
+            var r = CliRunner.Run("demo", "--output", folder, "--json");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var rows = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal(2, rows.Count);
+            double floatTop1 = rows[0].GetProperty("top1").GetDouble(), int8Top1 = rows[1].GetProperty("top1").GetDouble();
+            Assert.InRange(floatTop1, 0.90, 1.0);
+            Assert.True(floatTop1 - int8Top1 <= 0.01, $"int8 lost {(floatTop1 - int8Top1) * 100:0.00} points");
+            Assert.True(rows[1].GetProperty("bytes").GetInt64() < 0.3 * rows[0].GetProperty("bytes").GetInt64());
+            Assert.Equal(1.0, rows[0].GetProperty("latencySpeedup").GetDouble());
+            Assert.True(rows[1].GetProperty("latencySpeedup").GetDouble() > 0);
+            Assert.True(File.Exists(Path.Combine(folder, "fmnist_cnn.int8.onnx")));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public void BenchComparesModelsInInterleavedRounds()
     {
         string model = TestData.Model("fmnist_cnn.onnx");
