@@ -21,7 +21,7 @@ static class BenchTables
         foreach (var c in compared) table.AddCells(ComparisonCells(c));
         table.Caption = new TableTitle(Markup.Escape(ComparisonCaption(compared, rounds)));
         Printer.Stdout.Write(table);
-        if (FarApartWarning(compared.SelectMany(c => c.Rounds).ToList()) is { } warning) Printer.Note(warning);
+        if (FarApartWarning(compared) is { } warning) Printer.Note(warning);
     }
 
     /// <summary>
@@ -37,6 +37,9 @@ static class BenchTables
                $"above {CoreLatency.FarApartNs:0} ns the host has put them far apart): multi-threaded batch-1 timings run slow then, " +
                "so compare models with `quanta bench A B`, which measures them in turn under the same conditions";
     }
+
+    /// <summary>The same warning over every round of a comparison.</summary>
+    public static string? FarApartWarning(List<ComparedBench> compared) => FarApartWarning(compared.SelectMany(c => c.Rounds).ToList());
 
     public static string[] ComparisonColumns(BenchOptions o) =>
         ["model", "p50 (speed-up)", $"batch {o.Batch}", $"{o.Streams} × batch 1", "size"];

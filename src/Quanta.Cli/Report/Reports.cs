@@ -35,7 +35,7 @@ static class Reports
             .Heading("Summary")
             .Table(BenchTables.ComparisonColumns(options), compared.Select(BenchTables.ComparisonCells))
             .Paragraph(BenchTables.ComparisonCaption(compared, rounds) + ".");
-        if (BenchTables.FarApartWarning(compared.SelectMany(c => c.Rounds).ToList()) is { } warning) page.Paragraph(warning);
+        if (BenchTables.FarApartWarning(compared) is { } warning) page.Paragraph(warning);
         return page.Image(Charts.Latency(compared.Select(c => (Path.GetFileName(c.Name), c.LatencyP50Ms, c.LatencyP90Ms, c.LatencyP99Ms)).ToList()),
                 "batch-1 latency percentiles (medians over the rounds)");
     }

@@ -16,14 +16,12 @@ public static class QdqTensors
     public static List<QuantizedTensor> Find(Model quantized)
     {
         var g = quantized.Graph;
-        string suffix = TensorNames.Quantized("");
         var found = new List<QuantizedTensor>();
         foreach (var dq in g.Nodes)
         {
             if (dq.OpType != "DequantizeLinear" || dq.Input.Count < 2) continue;
             string q = dq.Input[0];
-            if (!q.EndsWith(suffix, StringComparison.Ordinal)) continue;
-            string name = q[..^suffix.Length];
+            if (TensorNames.OfQuantized(q) is not { } name) continue;
             string dequantized = dq.Output[0];
             if (dequantized != TensorNames.Dequantized(name)) continue;
 

@@ -26,7 +26,7 @@ public static class QOperatorLowering
             var replacement = Lower(node, dq, q);
             if (replacement is null) continue;
             if (replacement.Domain == Microsoft && model.Opset(Microsoft) == 0) model.SetOpset(Microsoft, 1);
-            replacement.Name = node.Name.Length > 0 ? node.Name + "_quant" : "";
+            replacement.Name = TensorNames.IntegerNode(node.Name);
             int index = g.Nodes.IndexOf(node);
             g.Nodes[index] = replacement;
             if (q is not null) g.RemoveNode(q);

@@ -57,7 +57,7 @@ public static class QOperatorRaising
     static List<NodeProto> RaiseIntegerOp(Graph g, NodeProto node, Form form)
     {
         var group = new List<NodeProto>();
-        var floatNode = new NodeProto { OpType = form.FloatOp, Name = node.Name.EndsWith("_quant") ? node.Name[..^"_quant".Length] : node.Name };
+        var floatNode = new NodeProto { OpType = form.FloatOp, Name = TensorNames.FloatNode(node.Name) };
         floatNode.Attribute.AddRange(node.Attribute.Where(a => a.Name is not "channels_last").Select(a => a.Clone()));
         int[] inputs = form.Inputs(node);
         for (int k = 0; k < inputs.Length; k++)
@@ -103,11 +103,7 @@ public static class QOperatorRaising
 
     static string Optional(NodeProto node, int index) => index < node.Input.Count ? node.Input[index] : "";
 
-    static string BaseName(string quantized)
-    {
-        string suffix = TensorNames.Quantized("");
-        return quantized.EndsWith(suffix, StringComparison.Ordinal) ? quantized[..^suffix.Length] : quantized;
-    }
+    static string BaseName(string quantized) => TensorNames.OfQuantized(quantized) ?? quantized;
 
     /// <summary>The dequantized <paramref name="tensor"/>, reusing a DequantizeLinear that already makes it.</summary>
     static string Dequantized(Graph g, string tensor, string scale, string zeroPoint, int? axis, List<NodeProto> group)

@@ -101,7 +101,6 @@ public static class Benchmark
     sealed class Request : IDisposable
     {
         readonly InferenceSession _session;
-        readonly OrtValue _input;
         readonly OrtValue[] _inputs;
         readonly RunOptions _runOptions = new();
         readonly string[] _inputNames, _outputNames;
@@ -109,8 +108,7 @@ public static class Benchmark
         public Request(ModelRunner runner, int batch, int seed)
         {
             var shape = InputShape(runner, batch);
-            _input = OrtValue.CreateTensorValueFromMemory(RandomInput(shape, seed), shape);
-            _inputs = [_input];
+            _inputs = [OrtValue.CreateTensorValueFromMemory(RandomInput(shape, seed), shape)];
             _session = runner.Session;
             _inputNames = [runner.InputName];
             _outputNames = runner.OutputNames.ToArray();
@@ -120,7 +118,7 @@ public static class Benchmark
 
         public void Dispose()
         {
-            _input.Dispose();
+            _inputs[0].Dispose();
             _runOptions.Dispose();
         }
     }
