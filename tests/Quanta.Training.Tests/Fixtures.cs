@@ -20,6 +20,6 @@ static class Fixtures
     public static Batch FirstBatch(IDataset data, int size)
     {
         var b = data.Batches(size).First();
-        return new Batch { Data = (float[])b.Data.Clone(), Shape = (long[])b.Shape.Clone(), Labels = (int[]?)b.Labels?.Clone() };
+        return Batch.Of((float[])b.Data.Clone(), (long[])b.Shape.Clone(), (int[]?)b.Labels?.Clone());
     }
 }

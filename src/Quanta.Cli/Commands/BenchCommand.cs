@@ -24,9 +24,14 @@ static class BenchCommand
             Description = "Also measure serving throughput: this many concurrent batch-1 requests on one session, each on threads/streams intra-op threads (1 = one request at a time)",
             DefaultValueFactory = _ => 1,
         };
+        var shapes = new Option<string[]>("--shape")
+        {
+            Description = "Shape of an input with symbolic dimensions besides the batch, e.g. --shape input_ids=1x128 (repeat per input)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var json = CommonOptions.Json();
         var command = new Command("bench", "Measure latency (p50/p90/p99), throughput, model size and peak memory in ONNX Runtime; compare models")
-            { models, batch, threads, runs, warmup, streams, rounds, json };
+            { models, batch, threads, runs, warmup, streams, rounds, shapes, json };
         var report = Report.ReportOption.AddTo(command);
         command.SetAction(parse =>
         {
@@ -34,7 +39,8 @@ static class BenchCommand
             // With several MODEL arguments the parser hands a mistyped option over as one more model.
             if (paths.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p)) is { } unknown)
                 throw QuantaException.BadInput($"unknown option '{unknown}' (see: quanta bench --help)");
-            var options = new BenchOptions(parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(runs), Streams: parse.GetValue(streams));
+            var options = new BenchOptions(parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(runs), Streams: parse.GetValue(streams))
+                { Shapes = ParseShapes(parse.GetValue(shapes) ?? []) };
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
             if (paths.Length > 1) return Compare(paths, options, parse.GetValue(rounds), parse.GetValue(json), parse.GetValue(report));
@@ -48,6 +54,21 @@ static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>"name=1x128" → (name, [1, 128]).</summary>
+    static Dictionary<string, long[]> ParseShapes(string[] values)
+    {
+        var shapes = new Dictionary<string, long[]>();
+        foreach (var v in values)
+        {
+            int eq = v.LastIndexOf('=');
+            var dims = eq <= 0 ? null : v[(eq + 1)..].Split('x').Select(d => long.TryParse(d, out var n) && n > 0 ? n : -1).ToArray();
+            if (dims is null || dims.Length == 0 || dims.Any(d => d < 0))
+                throw QuantaException.BadInput($"--shape: expected NAME=DxDx... such as input_ids=1x128, got '{v}'");
+            shapes[v[..eq]] = dims;
+        }
+        return shapes;
     }
 
     static int Compare(string[] paths, BenchOptions options, int rounds, bool json, string? reportDir)

@@ -22,15 +22,17 @@ static class CompareCommand
         var json = CommonOptions.Json();
         var report = ReportOption.Create();
         var flags = new DataFlags();
+        var outputName = ScoreFlags.OutputOption(outputAlias: true);
         var command = new Command("compare", "Compare a quantized model with its float original, tensor by tensor")
             { floatModel, quantModel, data, count, top, threads, json, report };
         flags.AddTo(command);
+        command.Options.Add(outputName);
         command.SetAction(parse =>
         {
             var f = Model.Load(parse.GetValue(floatModel)!);
             var q = Model.Load(parse.GetValue(quantModel)!);
             var dataset = flags.Open(parse, parse.GetValue(data)!, parse.GetValue(count) ?? 1000, "--count");
-            var options = new CompareOptions(flags.BatchSize(parse));
+            var options = new CompareOptions(flags.BatchSize(parse), Output: parse.GetValue(outputName));
             var result = ProgressDisplay.Run(p => ModelComparer.Compare(f, q, dataset, options, new RuntimeOptions(parse.GetValue(threads)), p));
             if (parse.GetValue(json))
                 Printer.Json(new { floatModel = f.Source, quantizedModel = q.Source, data = dataset.Description, result.Samples, result.Output, result.Tensors, result.Unmatched });
@@ -51,8 +53,8 @@ static class CompareCommand
         table.Caption = new TableTitle(Markup.Escape($"{Math.Min(top, r.Tensors.Count)} of {r.Tensors.Count} quantized tensors, worst SQNR first, over {r.Samples} samples"));
         Printer.Stdout.Write(table);
         var o = r.Output;
-        var output = Printer.Table("output", "SQNR dB", "cosine", "top-1 agreement", "mean KL", "float top-1", "quantized top-1");
-        output.AddCells(o.Output, $"{o.SqnrDb:0.00}", $"{o.Cosine:0.00000}", Printer.Percent(o.Top1Agreement), $"{o.MeanKl:G4}",
+        var output = Printer.Table("output", "SQNR dB", "cosine", "mean sample cosine", "argmax agreement", "mean KL", "float top-1", "quantized top-1");
+        output.AddCells(o.Output, $"{o.SqnrDb:0.00}", $"{o.Cosine:0.00000}", $"{o.MeanCosine:0.00000}", Printer.Percent(o.Top1Agreement), $"{o.MeanKl:G4}",
             o.FloatTop1 is { } ft ? $"{ft:0.0000}" : "-", o.QuantizedTop1 is { } qt ? $"{qt:0.0000}" : "-");
         Printer.Stdout.Write(output);
         if (r.Unmatched.Count > 0) Printer.Note($"no float counterpart for {r.Unmatched.Count} tensors: {string.Join(", ", r.Unmatched.Take(5))}");

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using System.CommandLine;
+using Quanta.Analysis;
 using Quanta.Cli.Output;
 using Quanta.Evaluation;
 using Quanta.IR;
@@ -7,23 +8,34 @@ using Quanta.Runtime;
 
 namespace Quanta.Cli.Commands;
 
-/// <summary>`quanta eval MODEL --data DATA`: top-1/top-5 accuracy, per class in JSON.</summary>
+/// <summary>
+/// `quanta eval MODEL --data DATA`: top-1/top-5 accuracy, per class in JSON; with `--reference FLOAT`
+/// (or a label-free `--metric`), how closely MODEL follows the float model on any data.
+/// </summary>
 static class EvalCommand
 {
     public static Command Create()
     {
         var model = CommonOptions.ModelArgument();
-        var data = new Option<string>("--data") { Description = "Labelled data: DIR:test (IDX), a folder of class folders, or .npz", Required = true };
+        var data = new Option<string>("--data") { Description = "Data: DIR:test (IDX), a folder of class folders, .npy, .npz (keys = input names) or a folder of .npz", Required = true };
+        var reference = new Option<string?>("--reference") { Description = "The float model to score MODEL against (label-free: agreement, cosine, sqnr)" };
+        var scoring = new ScoreFlags(outputAlias: true);
         var count = new Option<int?>("--count") { Description = "Evaluate a seeded subset of N samples" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var flags = new DataFlags();
-        var command = new Command("eval", "Measure top-1 / top-5 accuracy on labelled data") { model, data, count, threads, json };
+        var command = new Command("eval", "Measure top-1 / top-5 accuracy on labelled data, or fidelity to a float model on any data") { model, data, count, reference, threads, json };
         flags.AddTo(command);
+        scoring.AddTo(command);
         command.SetAction(parse =>
         {
             var m = Model.Load(parse.GetValue(model)!);
             var dataset = flags.Open(parse, parse.GetValue(data)!, parse.GetValue(count), "--count");
+            var metric = scoring.Metric(parse);
+            if (parse.GetValue(reference) is { } referencePath)
+                return Fidelity(Model.Load(referencePath), m, dataset, scoring.Options(parse, flags.BatchSize(parse)), new RuntimeOptions(parse.GetValue(threads)), parse.GetValue(json));
+            if (metric is not (null or Metric.Top1))
+                throw QuantaException.BadInput($"--metric {Metrics.Name(metric.Value)}: compares with a float model; give it with --reference FLOAT");
             var result = ProgressDisplay.Run(p => Evaluator.Evaluate(m, dataset, new RuntimeOptions(parse.GetValue(threads)), flags.BatchSize(parse), p));
             if (parse.GetValue(json))
                 Printer.Json(new
@@ -41,6 +53,36 @@ static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>MODEL scored against the float model on the same samples, in the chosen metric.</summary>
+    static int Fidelity(Model floatModel, Model model, Data.IDataset data, ScoreOptions options, RuntimeOptions runtime, bool json)
+    {
+        var (reference, score) = ProgressDisplay.Run(p =>
+        {
+            var r = ReferenceRun.Of(floatModel, data, options, runtime, p);
+            return (r, r.Score(model, p));
+        });
+        double points = score.Points(reference.Metric);
+        if (json)
+        {
+            Printer.Json(new
+            {
+                model = model.Source,
+                reference = floatModel.Source,
+                data = data.Description,
+                metric = Metrics.Name(reference.Metric),
+                score = points,
+                referenceScore = reference.ReferencePoints,
+                output = score,
+            });
+            return 0;
+        }
+        var table = Printer.Table("model", "reference", "output", "samples", Metrics.Name(reference.Metric), "cosine", "SQNR dB", "argmax agreement");
+        table.AddCells(model.Source, floatModel.Source, score.Output, score.Samples.ToString(), $"{points:0.00} (float {reference.ReferencePoints:0.00})",
+            $"{score.MeanCosine:0.00000}", $"{score.SqnrDb:0.00}", Printer.Percent(score.Top1Agreement));
+        Printer.Stdout.Write(table);
+        return 0;
     }
 
     static void Print(string model, string data, EvalResult r)

@@ -23,10 +23,12 @@ static class SensitivityCommand
         var json = CommonOptions.Json();
         var recipe = new RecipeFlags("--recipe");
         var flags = new DataFlags();
+        var scoring = new ScoreFlags(outputAlias: true);
         var command = new Command("sensitivity", "Quantize one layer at a time (and all but one) and rank layers by their effect")
             { model, calib, data, count, noInverse, top, threads, json };
         recipe.AddTo(command);
         flags.AddTo(command);
+        scoring.AddTo(command);
         command.SetAction(parse =>
         {
             var resolved = recipe.Resolve(parse, flags);
@@ -37,7 +39,7 @@ static class SensitivityCommand
             var result = ProgressDisplay.Run(p =>
             {
                 var calibrated = CalibratedModel.Calibrate(input, calibData, resolved, runtime, p);
-                var reference = ReferenceRun.Of(calibrated.Prepared, evalData, flags.BatchSize(parse), runtime, p);
+                var reference = ReferenceRun.Of(calibrated.Prepared, evalData, scoring.Options(parse, flags.BatchSize(parse)), runtime, p);
                 return SensitivityAnalyzer.Analyze(calibrated, resolved, reference, new SensitivityOptions(!parse.GetValue(noInverse)), p);
             });
             if (parse.GetValue(json)) Printer.Json(new { model = input.Source, recipe = resolved.Describe(), result });

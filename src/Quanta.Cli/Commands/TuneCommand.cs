@@ -19,10 +19,10 @@ static class TuneCommand
         var model = CommonOptions.ModelArgument();
         var output = new Option<string>("--output", "-o") { Description = "Where to write the chosen model", Required = true };
         var calib = new Option<string>("--calib") { Description = "Calibration data", Required = true };
-        var data = new Option<string>("--data") { Description = "Labelled evaluation data; the target is confirmed on all of it", Required = true };
+        var data = new Option<string>("--data") { Description = "Evaluation data (labelled for top-1; any data for agreement, cosine, sqnr); the target is confirmed on all of it", Required = true };
         var count = new Option<int?>("--count") { Description = "Search on a seeded subset of N samples (default 2000), confirm on all of --data" };
-        var maxDrop = new Option<double?>("--max-drop") { Description = "Largest accepted top-1 drop, in percentage points (0.1 = 0.1 %)" };
-        var maxRelDrop = new Option<double?>("--max-rel-drop") { Description = "Largest accepted top-1 drop, in percent of the float accuracy" };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "Largest accepted drop of the metric, in points (top-1 0.1 = 0.1 %; cosine 0.1 = 0.001; sqnr 0.1 = 0.1 % noise power)" };
+        var maxRelDrop = new Option<double?>("--max-rel-drop") { Description = "Largest accepted drop of the metric, in percent of the float model's score" };
         var maxTrials = new Option<int>("--max-trials") { Description = "Candidate models evaluated at most", DefaultValueFactory = _ => 40 };
         var log = new Option<string?>("--log") { Description = "Write the trial log as JSON to this file (default OUT.tune.json)" };
         var threads = CommonOptions.Threads();
@@ -30,16 +30,19 @@ static class TuneCommand
         var report = ReportOption.Create();
         var recipe = new RecipeFlags("--start-recipe");
         var flags = new DataFlags();
+        var scoring = new ScoreFlags(outputAlias: false);
         var command = new Command("tune", "Find the smallest mixed-precision model that keeps accuracy within a target")
             { model, output, calib, data, count, maxDrop, maxRelDrop, maxTrials, log, threads, json, report };
         recipe.AddTo(command);
         flags.AddTo(command);
+        scoring.AddTo(command);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(model)!, outputPath = parse.GetValue(output)!;
             if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
                 throw QuantaException.BadInput("--output: must differ from the input model (inputs are never modified)");
-            var options = new TuneOptions(parse.GetValue(maxDrop), parse.GetValue(maxRelDrop), parse.GetValue(maxTrials), BatchSize: flags.BatchSize(parse));
+            var options = new TuneOptions(parse.GetValue(maxDrop), parse.GetValue(maxRelDrop), parse.GetValue(maxTrials), BatchSize: flags.BatchSize(parse))
+                { Output = scoring.Output(parse), Metric = scoring.Metric(parse) };
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
             var start = recipe.Resolve(parse, flags);
@@ -61,11 +64,11 @@ static class TuneCommand
             else Print(result, inputPath, outputPath, logPath);
             if (parse.GetValue(report) is { } dir)
             {
-                var compared = ProgressDisplay.Run(p => ModelComparer.Compare(input, result.Best.Model, search, new CompareOptions(flags.BatchSize(parse)), runtime, p));
+                var compared = ProgressDisplay.Run(p => ModelComparer.Compare(input, result.Best.Model, search, new CompareOptions(flags.BatchSize(parse), Output: scoring.Output(parse)), runtime, p));
                 Reports.Tune(inputPath, outputPath, result, compared).Write(dir);
             }
             if (!result.Met)
-                throw new QuantaException($"target top-1 ≥ {result.Target:0.0000} not met within {options.MaxTrials} trials; wrote the most accurate candidate ({result.Chosen.Top1:0.0000}) to {outputPath}", FailureKind.NotMet);
+                throw new QuantaException($"target {Metrics.Name(result.Metric)} ≥ {result.Target:0.00} not met within {options.MaxTrials} trials; wrote the best candidate ({result.Chosen.Score:0.00}) to {outputPath}", FailureKind.NotMet);
             return 0;
         });
         return command;
@@ -83,11 +86,12 @@ static class TuneCommand
         input,
         output,
         r.Met,
-        r.FloatTop1,
+        metric = Metrics.Name(r.Metric),
+        r.ReferenceScore,
         r.Target,
         r.SearchSamples,
-        r.ConfirmFloatTop1,
-        r.ConfirmTop1,
+        r.ConfirmReferenceScore,
+        r.ConfirmScore,
         r.ConfirmSamples,
         recipe = r.Best.Recipe.Describe(),
         raisedLayers = r.RaisedLayers,
@@ -101,17 +105,18 @@ static class TuneCommand
 
     static void Print(TuneResult r, string input, string output, string logPath)
     {
-        var trials = Printer.Table("#", "phase", "calibration", "precision", "raised", "size", "top-1", "output SQNR dB", "meets");
+        string metric = Metrics.Name(r.Metric);
+        var trials = Printer.Table("#", "phase", "calibration", "precision", "raised", "size", metric, "output SQNR dB", "meets");
         foreach (var t in r.Trials)
-            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Top1:0.0000}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
-        trials.Caption = new TableTitle(Markup.Escape($"float top-1 {r.FloatTop1:0.0000} on {r.SearchSamples} search samples; target ≥ {r.Target:0.0000}"));
+            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
+        trials.Caption = new TableTitle(Markup.Escape($"float {metric} {r.ReferenceScore:0.00} (points) on {r.SearchSamples} search samples; target ≥ {r.Target:0.00}"));
         Printer.Stdout.Write(trials);
         long floatBytes = new FileInfo(input).Length, bytes = Reports.FileBytes(output) ?? 0;
         Printer.Stdout.WriteLine(r.Met
             ? $"met: {r.RaisedLayers.Count} layers at higher precision ({r.Chosen.Precision}), calibration {r.Chosen.Method}; " +
               $"{Printer.Bytes(bytes)} ({(double)bytes / floatBytes:0.00}× float)" +
-              (r.ConfirmTop1 is { } c ? $"; full data top-1 {c:0.0000} vs float {r.ConfirmFloatTop1:0.0000} ({r.ConfirmSamples} samples)" : "")
-            : $"not met: best top-1 {r.Chosen.Top1:0.0000}");
+              (r.ConfirmScore is { } c ? $"; full data {metric} {c:0.00} vs float {r.ConfirmReferenceScore:0.00} ({r.ConfirmSamples} samples)" : "")
+            : $"not met: best {metric} {r.Chosen.Score:0.00}");
         Printer.Stdout.WriteLine($"wrote {output}; trial log {logPath}");
     }
 }

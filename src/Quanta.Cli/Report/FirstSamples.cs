@@ -22,11 +22,6 @@ sealed class FirstSamples(IDataset inner, int count) : IDataset
         }
     }
 
-    static Batch Take(Batch b, int n)
-    {
-        long per = b.Data.Length / b.Count;
-        var shape = (long[])b.Shape.Clone();
-        shape[0] = n;
-        return new Batch { Data = b.Data.AsSpan(0, (int)(per * n)).ToArray(), Shape = shape, Labels = b.Labels?.AsSpan(0, n).ToArray() };
-    }
+    static Batch Take(Batch b, int n) =>
+        new() { Inputs = b.Inputs.Select(t => t.Take(n)).ToList(), Labels = b.Labels?.AsSpan(0, n).ToArray() };
 }

@@ -42,21 +42,24 @@ static class Reports
 
     public static ReportPage Tune(string floatPath, string outputPath, TuneResult r, CompareResult compared)
     {
+        // Scores are points of the tune metric; the summary's accuracy columns take fractions of top-1 only.
+        bool top1 = r.Metric == Metric.Top1;
+        string metric = Metrics.Name(r.Metric);
         var page = new ReportPage($"Quanta tune: {Path.GetFileName(outputPath)}")
             .Heading("Summary")
-            .Summary(new SummaryRow(floatPath, outputPath, r.ConfirmFloatTop1 ?? r.FloatTop1, r.ConfirmTop1 ?? r.Chosen.Top1,
+            .Summary(new SummaryRow(floatPath, outputPath, top1 ? (r.ConfirmReferenceScore ?? r.ReferenceScore) / 100 : null, top1 ? (r.ConfirmScore ?? r.Chosen.Score) / 100 : null,
                 r.ConfirmSamples is { } n ? $"{n} samples" : $"{r.SearchSamples} search samples", FileBytes(floatPath), FileBytes(outputPath), null, null))
             .Paragraph(r.Met
-                ? $"Target top-1 ≥ {r.Target * 100:0.00} % met with {r.RaisedLayers.Count} layers above the starting precision ({r.Chosen.Precision}), calibration {r.Chosen.Method}. Recipe: {r.Best.Recipe.Describe()}."
-                : $"Target top-1 ≥ {r.Target * 100:0.00} % not met within the trial budget; the most accurate candidate was kept.");
+                ? $"Target {metric} ≥ {r.Target:0.00} met with {r.RaisedLayers.Count} layers above the starting precision ({r.Chosen.Precision}), calibration {r.Chosen.Method}. Recipe: {r.Best.Recipe.Describe()}."
+                : $"Target {metric} ≥ {r.Target:0.00} not met within the trial budget; the most accurate candidate was kept.");
         long? floatBytes = FileBytes(floatPath);
         var points = r.Trials.Where(t => t.Phase != "confirm")
-            .Select(t => (t.Bytes / 1048576.0, t.Top1, t.Met, t.Index == r.Chosen.Index || t.Index + 1 == r.Chosen.Index && r.Chosen.Phase == "confirm"))
+            .Select(t => (t.Bytes / 1048576.0, t.Score / 100, t.Met, t.Index == r.Chosen.Index || t.Index + 1 == r.Chosen.Index && r.Chosen.Phase == "confirm"))
             .ToList();
-        if (floatBytes is { } fb) points.Add((fb / 1048576.0, r.FloatTop1, true, false));
-        page.Heading("Trials").Image(Charts.Pareto(points, r.FloatTop1, r.Target), "every trial on the search subset: top-1 against model size (the float model is the right-most point)")
-            .Table(["#", "phase", "calibration", "precision", "raised", "size", "top-1", "output SQNR dB", "meets"],
-                r.Trials.Select(t => new[] { t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Top1 * 100:0.00} %", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no" }));
+        if (floatBytes is { } fb) points.Add((fb / 1048576.0, r.ReferenceScore / 100, true, false));
+        page.Heading("Trials").Image(Charts.Pareto(points, r.ReferenceScore / 100, r.Target / 100), $"every trial on the search subset: {metric} against model size (the float model is the right-most point)")
+            .Table(["#", "phase", "calibration", "precision", "raised", "size", metric, "output SQNR dB", "meets"],
+                r.Trials.Select(t => new[] { t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no" }));
         if (r.RaisedLayers.Count > 0) page.Paragraph($"Raised layers: {string.Join(", ", r.RaisedLayers)}");
         return WithComparison(page, compared);
     }

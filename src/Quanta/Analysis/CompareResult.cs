@@ -5,7 +5,9 @@ namespace Quanta.Analysis;
 /// <summary>How a comparison runs.</summary>
 /// <param name="BatchSize">Samples per ONNX Runtime run.</param>
 /// <param name="HistogramBins">Bins of the float-activation histograms kept for plots (a power of two).</param>
-public sealed record CompareOptions(int BatchSize = 64, int HistogramBins = 256)
+/// <param name="Output">The output whose agreement is reported; null: the first.</param>
+/// <param name="MemoryBudgetBytes">What one run's exposed activations may take (both models, with copies); the batch shrinks to fit.</param>
+public sealed record CompareOptions(int BatchSize = 64, int HistogramBins = 256, string? Output = null, long MemoryBudgetBytes = 768L << 20)
 {
     public List<string> Validate()
     {

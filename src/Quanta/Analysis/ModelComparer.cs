@@ -25,8 +25,10 @@ public static class ModelComparer
         if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
         var prepared = PassPipeline.Run(floatModel, PassPipeline.Normalize, out _);
         var g = prepared.Graph;
-        string inputName = g.RealInputs.First().Name;
-        string output = g.Outputs[0].Name;
+        var inputNames = g.RealInputs.Select(i => i.Name).ToHashSet();
+        string output = options.Output ?? g.Outputs[0].Name;
+        if (g.Outputs.All(o => o.Name != output))
+            throw QuantaException.BadInput($"--output: {floatModel.Source} has no output '{output}' (outputs: {string.Join(", ", g.Outputs.Select(o => o.Name))})");
         if (!quantized.Graph.Outputs.Any(o => o.Name == output))
             throw QuantaException.BadInput($"{quantized.Source}: has no output '{output}' (is it a quantized version of {floatModel.Source}?)");
 
@@ -43,30 +45,37 @@ public static class ModelComparer
 
         var activations = new List<QuantizedTensor>();
         foreach (var t in tensors.Where(t => t.Kind == QuantizedKind.Activation))
-            if (t.Name == inputName || g.Producer(t.Name) is not null) activations.Add(t);
+            if (inputNames.Contains(t.Name) || g.Producer(t.Name) is not null) activations.Add(t);
             else unmatched.Add(t.Name);
 
-        var floatValues = new Dictionary<string, Buffer>();
-        foreach (var t in activations) floatValues[t.Name] = new Buffer();
-        floatValues[output] = new Buffer();
+        var floatValues = new Dictionary<string, OutputBuffer>();
+        foreach (var t in activations) floatValues[t.Name] = new OutputBuffer();
+        floatValues[output] = new OutputBuffer();
         var byDequantized = activations.ToDictionary(t => t.Dequantized);
         var accumulators = activations.ToDictionary(t => t.Name, t => new ErrorAccumulator { Local = t.Params.PerTensor ? t.Params : null });
         var histograms = activations.ToDictionary(t => t.Name, _ => new Histogram(options.HistogramBins));
         var outputs = new OutputTally();
-        var quantizedOutput = new Buffer();
+        var quantizedOutput = new OutputBuffer();
+        long[] outputShape = [];
 
-        using var floatRunner = new ModelRunner(prepared, runtime, activations.Where(t => t.Name != inputName).Select(t => t.Name).ToList());
+        using var floatRunner = new ModelRunner(prepared, runtime, activations.Where(t => !inputNames.Contains(t.Name)).Select(t => t.Name).ToList());
         using var quantRunner = new ModelRunner(quantized, runtime, activations.Select(t => t.Dequantized).ToList());
-        floatRunner.CheckSampleShape(data.SampleShape, data.Description);
-        int done = 0, classes = 0;
-        foreach (var batch in data.Batches(options.BatchSize))
+        // Both models expose every activation: the batch is sized so that stays within the budget.
+        int batchSize = floatRunner.BatchSizeWithin(options.BatchSize, data, options.MemoryBudgetBytes / 3);
+        int done = 0;
+        foreach (var batch in data.Batches(batchSize))
         {
-            if (floatValues.TryGetValue(inputName, out var input)) input.Set(batch.Data.AsSpan(0, batch.Count * SampleSize(data)));
-            floatRunner.RunParallel(batch.Data, batch.Shape, (name, values) =>
+            foreach (var t in batch.Inputs)
             {
+                string name = t.Name ?? inputNames.First();
+                if (t.Values is float[] values && floatValues.TryGetValue(name, out var input)) input.Set(values);
+            }
+            floatRunner.Run(batch, (name, shape, values) =>
+            {
+                if (name == output) outputShape = shape;
                 if (floatValues.TryGetValue(name, out var b)) b.Set(values);
             });
-            quantRunner.RunParallel(batch.Data, batch.Shape, (name, values) =>
+            quantRunner.RunParallel(batch, (name, values) =>
             {
                 if (name == output) { quantizedOutput.Set(values); return; }
                 if (!byDequantized.TryGetValue(name, out var t)) return;
@@ -74,8 +83,7 @@ public static class ModelComparer
                 accumulators[t.Name].Add(reference, values);
                 histograms[t.Name].Add(reference);
             });
-            classes = floatValues[output].Values.Length / batch.Count;
-            outputs.Add(floatValues[output].Values, quantizedOutput.Values, classes, batch.Labels is null ? [] : batch.Labels.AsSpan(0, batch.Count));
+            outputs.Add(floatValues[output].Values, quantizedOutput.Values, outputShape, batch.Count, batch.Labels is null ? [] : batch.Labels.AsSpan(0, batch.Count));
             done += batch.Count;
             progress?.Report(new WorkProgress("comparing", done, data.Count));
         }
@@ -90,13 +98,6 @@ public static class ModelComparer
         // Worst first; NaN (broken tensors) before everything.
         errors.Sort((x, y) => double.IsNaN(x.SqnrDb) ? (double.IsNaN(y.SqnrDb) ? 0 : -1) : double.IsNaN(y.SqnrDb) ? 1 : x.SqnrDb.CompareTo(y.SqnrDb));
         return new CompareResult(done, errors, outputs.Result(output), unmatched, histograms);
-    }
-
-    static int SampleSize(IDataset data)
-    {
-        long n = 1;
-        foreach (var d in data.SampleShape) n *= d;
-        return (int)n;
     }
 
     /// <summary>A stored weight against its float original; clipping counted per channel.</summary>
@@ -129,20 +130,5 @@ public static class ModelComparer
             if (w[i] < lo || w[i] > hi) clipped++;
         }
         return clipped;
-    }
-
-    /// <summary>A reusable copy of one output of the latest batch.</summary>
-    sealed class Buffer
-    {
-        float[] _data = [];
-        int _length;
-        public ReadOnlySpan<float> Values => _data.AsSpan(0, _length);
-
-        public void Set(ReadOnlySpan<float> values)
-        {
-            if (_data.Length < values.Length) _data = new float[values.Length];
-            values.CopyTo(_data);
-            _length = values.Length;
-        }
     }
 }

@@ -5,74 +5,104 @@ using Quanta.Runtime;
 namespace Quanta.Analysis;
 
 /// <summary>
-/// The float model's final scores on an evaluation set, kept (they are small: samples × classes)
-/// so that many candidate models can be scored against them without running the float model again.
+/// The float model's output on an evaluation set, against which candidate models are scored with
+/// one <see cref="Metric"/>. The float output is kept when it is small (up to
+/// <see cref="CacheBytes"/>: samples × classes for a classifier), so many candidates are scored
+/// without running the float model again; larger outputs (detection maps, sequences, embeddings of
+/// many samples) are recomputed beside each candidate, so memory never grows with the data.
 /// </summary>
 public sealed class ReferenceRun
 {
-    readonly float[] _scores;
+    /// <summary>Largest float output kept between candidates.</summary>
+    public const long CacheBytes = 64L << 20;
+
+    readonly Model _float;
+    readonly float[]? _cache;
     readonly int _batchSize;
     readonly RuntimeOptions? _runtime;
 
     public IDataset Data { get; }
-    public int Classes { get; }
     public string Output { get; }
-    /// <summary>The float model's top-1 accuracy (null when the data has no labels).</summary>
+    public Metric Metric { get; }
+    /// <summary>The float model's top-1 accuracy (null without labels or for outputs that are not [batch, classes]).</summary>
     public double? Top1 { get; }
+    /// <summary>The float model's own score in points: 100, or its top-1 accuracy in percent.</summary>
+    public double ReferencePoints => Metrics.ReferencePoints(Metric, Top1);
 
-    ReferenceRun(IDataset data, float[] scores, int classes, string output, double? top1, int batchSize, RuntimeOptions? runtime)
+    ReferenceRun(Model floatModel, IDataset data, float[]? cache, string output, Metric metric, double? top1, int batchSize, RuntimeOptions? runtime)
     {
+        _float = floatModel;
         Data = data;
-        _scores = scores;
-        Classes = classes;
+        _cache = cache;
         Output = output;
+        Metric = metric;
         Top1 = top1;
         _batchSize = batchSize;
         _runtime = runtime;
     }
 
-    public static ReferenceRun Of(Model floatModel, IDataset data, int batchSize = 64, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
+    public static ReferenceRun Of(Model floatModel, IDataset data, ScoreOptions? options = null, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
+        options ??= new ScoreOptions();
         using var runner = new ModelRunner(floatModel, runtime);
-        runner.CheckSampleShape(data.SampleShape, data.Description);
-        string output = runner.OutputNames[0];
-        var scores = new List<float>();
+        string output = options.Output ?? runner.OutputNames[0];
+        if (!runner.OutputNames.Contains(output))
+            throw QuantaException.BadInput($"--output: {floatModel.Source} has no output '{output}' (outputs: {string.Join(", ", runner.OutputNames)})");
+        int batchSize = runner.BatchSize(options.BatchSize, data);
+        var cache = new List<float>();
+        bool caching = true;
         var accuracy = new Evaluation.AccuracyTally();
-        int classes = 0, done = 0;
+        int done = 0, rank = 0;
         foreach (var batch in data.Batches(batchSize))
         {
-            runner.Run(batch.Data, batch.Shape, (name, shape, values) =>
+            bool seen = false;
+            runner.Run(batch, (name, shape, values) =>
             {
                 if (name != output) return;
-                if (shape.Length != 2 || shape[0] != batch.Count)
-                    throw QuantaException.BadInput($"output '{name}' has shape [{string.Join(",", shape)}]; expected [batch, classes]");
-                classes = (int)shape[1];
-                foreach (var v in values) scores.Add(v);
-                if (batch.Labels is { } labels) accuracy.Add(values, classes, labels.AsSpan(0, batch.Count));
+                seen = true;
+                rank = shape.Length;
+                caching &= (cache.Count + (long)values.Length) * sizeof(float) <= CacheBytes;
+                if (caching) foreach (var v in values) cache.Add(v);
+                else cache.Clear();
+                if (batch.Labels is { } labels && shape.Length == 2) accuracy.Add(values, (int)shape[1], labels.AsSpan(0, batch.Count));
             });
+            if (!seen) throw QuantaException.BadInput($"--output: '{output}' of {floatModel.Source} is not a float tensor; choose a float output");
             done += batch.Count;
             progress?.Report(new WorkProgress("float reference", done, data.Count));
         }
-        return new ReferenceRun(data, scores.ToArray(), classes, output, data.HasLabels ? accuracy.Result(0).Top1 : null, batchSize, runtime);
+        bool top1 = data.HasLabels && rank == 2;
+        var metric = options.Metric ?? Metrics.Default(top1, rank, runner.OutputNames.Count);
+        if (metric == Metric.Top1 && !top1)
+            throw QuantaException.BadInput($"--metric top1: needs labelled data and a [batch, classes] output ({data.Description}{(data.HasLabels ? "" : " has no labels")}); use agreement, cosine or sqnr");
+        return new ReferenceRun(floatModel, data, caching ? cache.ToArray() : null, output, metric,
+            top1 ? accuracy.Result(0).Top1 : null, batchSize, runtime);
     }
 
-    /// <summary>Runs <paramref name="candidate"/> on the same data and measures its agreement with the float scores.</summary>
+    /// <summary>Runs <paramref name="candidate"/> on the same data and measures how closely it follows the float model.</summary>
     public OutputAgreement Score(Model candidate, IProgress<WorkProgress>? progress = null, string task = "scoring")
     {
         using var runner = new ModelRunner(candidate, _runtime);
+        if (!runner.OutputNames.Contains(Output))
+            throw QuantaException.BadInput($"{candidate.Source}: has no output '{Output}' (is it a quantized version of {_float.Source}?)");
+        using var floatRunner = _cache is null ? new ModelRunner(_float, _runtime) : null;
+        var reference = new OutputBuffer();
         var tally = new OutputTally();
-        int offset = 0;
+        int offset = 0, done = 0;
         foreach (var batch in Data.Batches(_batchSize))
         {
-            int n = batch.Count * Classes;
-            var reference = _scores.AsMemory(offset, n);
-            runner.Run(batch.Data, batch.Shape, (name, shape, values) =>
+            floatRunner?.Run(batch, (name, _, values) => { if (name == Output) reference.Set(values); });
+            var labels = batch.Labels ?? [];
+            runner.Run(batch, (name, shape, values) =>
             {
                 if (name != Output) return;
-                tally.Add(reference.Span, values, Classes, batch.Labels is null ? [] : batch.Labels.AsSpan(0, batch.Count));
+                var expected = _cache is null ? reference.Values : _cache.AsSpan(offset, values.Length);
+                if (expected.Length != values.Length)
+                    throw QuantaException.BadInput($"{candidate.Source}: output '{Output}' has {values.Length} values for a batch, the float model {expected.Length}");
+                tally.Add(expected, values, shape, batch.Count, labels.AsSpan(0, Math.Min(labels.Length, batch.Count)));
+                offset += values.Length;
             });
-            offset += n;
-            progress?.Report(new WorkProgress(task, offset / Classes, Data.Count));
+            done += batch.Count;
+            progress?.Report(new WorkProgress(task, done, Data.Count));
         }
         return tally.Result(Output);
     }

@@ -2,7 +2,8 @@ namespace Quanta.Analysis;
 
 /// <summary>
 /// The accuracy target and budget of a mixed-precision search. The target is the float model's
-/// top-1 minus <see cref="MaxDropPoints"/> percentage points and/or minus <see cref="MaxRelDropPercent"/>
+/// score under <see cref="Scoring"/>'s metric (in points: top-1 %, agreement %, cosine × 100, or
+/// 100 − noise %) minus <see cref="MaxDropPoints"/> points and/or minus <see cref="MaxRelDropPercent"/>
 /// percent of it (the stricter wins).
 /// </summary>
 public sealed record TuneOptions(
@@ -12,6 +13,11 @@ public sealed record TuneOptions(
     string[]? Methods = null,
     int BatchSize = 64)
 {
+    /// <summary>Which output and metric candidates are scored with (null metric: the default for the data).</summary>
+    public ScoreOptions Scoring => new(BatchSize, Output, Metric);
+    public string? Output { get; init; }
+    public Metric? Metric { get; init; }
+
     /// <summary>Calibrators tried on the full-integer recipe (all derived from one calibration pass).</summary>
     public string[] CalibrationMethods => Methods ?? ["minmax", "percentile", "entropy", "mse"];
 
@@ -29,12 +35,12 @@ public sealed record TuneOptions(
         return problems;
     }
 
-    /// <summary>Lowest acceptable top-1 for a float accuracy of <paramref name="floatTop1"/>.</summary>
-    public double Target(double floatTop1)
+    /// <summary>Lowest acceptable score, in points, for a float model scoring <paramref name="reference"/> points.</summary>
+    public double Target(double reference)
     {
         double target = double.NegativeInfinity;
-        if (MaxDropPoints is { } p) target = Math.Max(target, floatTop1 - p / 100);
-        if (MaxRelDropPercent is { } r) target = Math.Max(target, floatTop1 * (1 - r / 100));
+        if (MaxDropPoints is { } p) target = Math.Max(target, reference - p);
+        if (MaxRelDropPercent is { } r) target = Math.Max(target, reference * (1 - r / 100));
         return target;
     }
 }

@@ -31,7 +31,7 @@ public sealed class Tuner
         _confirm = confirm;
         _options = options;
         _progress = progress;
-        _target = options.Target(search.Top1 ?? throw QuantaException.BadInput($"{search.Data.Description}: tuning needs labelled data"));
+        _target = options.Target(search.ReferencePoints);
     }
 
     public static TuneResult Run(Model input, IDataset calibration, IDataset search, IDataset? confirm, ResolvedRecipe start,
@@ -39,10 +39,9 @@ public sealed class Tuner
     {
         var problems = options.Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems.Count == 1 ? problems[0] : $"{problems[0]} (and {problems.Count - 1} more problems)");
-        if (!search.HasLabels) throw QuantaException.BadInput($"{search.Description}: tuning needs labelled data");
         var calibrated = CalibratedModel.Calibrate(input, calibration, start, runtime, progress);
-        var searchRun = ReferenceRun.Of(calibrated.Prepared, search, options.BatchSize, runtime, progress);
-        var confirmRun = confirm is null ? null : new Lazy<ReferenceRun>(() => ReferenceRun.Of(calibrated.Prepared, confirm, options.BatchSize, runtime, progress));
+        var searchRun = ReferenceRun.Of(calibrated.Prepared, search, options.Scoring, runtime, progress);
+        var confirmRun = confirm is null ? null : new Lazy<ReferenceRun>(() => ReferenceRun.Of(calibrated.Prepared, confirm, options.Scoring with { Metric = searchRun.Metric }, runtime, progress));
         return new Tuner(calibrated, searchRun, confirmRun, options, progress).Search(start);
     }
 
@@ -91,11 +90,11 @@ public sealed class Tuner
     bool Exhausted => _trials.Count >= _options.MaxTrials;
 
     /// <summary>Evaluates one candidate; when it meets the target on the subset, confirms it on the full data.</summary>
-    (double Top1, bool Met) Try(ResolvedRecipe recipe, string phase, Precision precision, IEnumerable<Layer> raised)
+    (double Score, bool Met) Try(ResolvedRecipe recipe, string phase, Precision precision, IEnumerable<Layer> raised)
     {
         var q = _calibrated.Quantize(recipe);
         var score = _search.Score(q.Model, _progress, $"trial {_trials.Count + 1}");
-        double top1 = score.QuantizedTop1 ?? 0;
+        double top1 = score.Points(_search.Metric);
         bool met = top1 >= _target;
         long bytes = q.Model.SerializedBytes();
         var raisedNames = raised.Select(l => l.Name).ToList();
@@ -107,23 +106,24 @@ public sealed class Tuner
         {
             var full = _confirm.Value;
             confirmed = full.Score(q.Model, _progress, "confirming");
-            double fullTarget = _options.Target(full.Top1 ?? 0);
-            met = (confirmed.QuantizedTop1 ?? 0) >= fullTarget;
-            trial = new TuneTrial(_trials.Count + 1, "confirm", method, precision.ToString(), raisedNames.Count, bytes, confirmed.QuantizedTop1 ?? 0, confirmed.SqnrDb, met);
+            double fullTarget = _options.Target(full.ReferencePoints);
+            double fullScore = confirmed.Points(full.Metric);
+            met = fullScore >= fullTarget;
+            trial = new TuneTrial(_trials.Count + 1, "confirm", method, precision.ToString(), raisedNames.Count, bytes, fullScore, confirmed.SqnrDb, met);
             _trials.Add(trial);
         }
         else if (met && _confirm is not null) met = false;   // no budget left to confirm: not proven
         if (met && (_bestMet is null || bytes < _bestMet.Value.Trial.Bytes)) _bestMet = (q, trial, confirmed, raisedNames);
-        if (_bestAny is null || top1 > _bestAny.Value.Trial.Top1) _bestAny = (q, trial, confirmed, raisedNames);
+        if (_bestAny is null || top1 > _bestAny.Value.Trial.Score) _bestAny = (q, trial, confirmed, raisedNames);
         return (top1, met);
     }
 
     TuneResult Finish(List<LayerSensitivity> ranking)
     {
         var chosen = _bestMet ?? _bestAny!.Value;
-        double? confirmFloat = _confirm is { IsValueCreated: true } ? _confirm.Value.Top1 : null;
-        return new TuneResult(_bestMet is not null, _search.Top1!.Value, _target, _search.Data.Count,
-            confirmFloat, chosen.Confirm?.QuantizedTop1, chosen.Confirm?.Samples,
+        double? confirmReference = _confirm is { IsValueCreated: true } ? _confirm.Value.ReferencePoints : null;
+        return new TuneResult(_bestMet is not null, _search.Metric, _search.ReferencePoints, _target, _search.Data.Count,
+            confirmReference, chosen.Confirm?.Points(_search.Metric), chosen.Confirm?.Samples,
             chosen.Trial, chosen.Result, chosen.Raised, ranking, _trials);
     }
 }

@@ -17,19 +17,23 @@ public static class Calibrator
     /// <summary>The observers after the pass, and a SHA-256 digest of the preprocessed samples.</summary>
     public sealed record Run(Dictionary<string, IObserver> Observers, string DataDigest, int Samples);
 
+    /// <summary>What one run's exposed tensors may take; larger activations mean smaller batches, not more memory.</summary>
+    public const long MemoryBudgetBytes = 1L << 30;
+
     public static Run Observe(
         Model model, IReadOnlyCollection<string> tensors, IDataset data, Func<IObserver> newObserver,
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         var observers = tensors.ToDictionary(t => t, _ => newObserver());
         using var runner = new ModelRunner(model, runtime ?? new RuntimeOptions(), tensors);
-        runner.CheckSampleShape(data.SampleShape, data.Description);
+        // Every calibrated tensor is an output of each run: the batch is sized so they fit the budget.
+        batchSize = runner.BatchSizeWithin(batchSize, data, MemoryBudgetBytes);
         int done = 0;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var batch in data.Batches(batchSize))
         {
-            hash.AppendData(MemoryMarshal.AsBytes(batch.Data.AsSpan()));
-            runner.RunParallel(batch.Data, batch.Shape, (name, values) =>
+            foreach (var t in batch.Inputs) Hash(hash, t);
+            runner.RunParallel(batch, (name, values) =>
             {
                 if (observers.TryGetValue(name, out var observer)) observer.Observe(values);
             });
@@ -38,5 +42,17 @@ public static class Calibrator
         }
         if (done == 0) throw QuantaException.BadInput($"{data.Description}: no calibration samples");
         return new Run(observers, Convert.ToHexStringLower(hash.GetHashAndReset()), done);
+    }
+
+    static void Hash(IncrementalHash hash, BatchTensor t)
+    {
+        if (t.Name is not null) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(t.Name));
+        switch (t.Values)
+        {
+            case float[] f: hash.AppendData(MemoryMarshal.AsBytes(f.AsSpan())); break;
+            case long[] l: hash.AppendData(MemoryMarshal.AsBytes(l.AsSpan())); break;
+            case int[] i: hash.AppendData(MemoryMarshal.AsBytes(i.AsSpan())); break;
+            case bool[] b: hash.AppendData(MemoryMarshal.AsBytes(b.AsSpan())); break;
+        }
     }
 }

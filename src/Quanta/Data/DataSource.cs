@@ -6,7 +6,9 @@ namespace Quanta.Data;
 /// <list type="bullet">
 /// <item><c>DIR:train</c> / <c>DIR:test</c> — a folder of IDX files (MNIST layout, raw or .gz);</item>
 /// <item><c>DIR</c> — a folder of class sub-folders of images;</item>
-/// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels).</item>
+/// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels; an .npz with
+/// several arrays feeds the model inputs its keys name);</item>
+/// <item><c>DIR</c> of .npz files — the same, one bucket of equal shapes per file.</item>
 /// </list>
 /// Metadata is read and checked here, so a bad input fails before any work starts.
 /// </summary>
@@ -27,7 +29,7 @@ public static class DataSource
             string ext = Path.GetExtension(path).ToLowerInvariant();
             return ext switch
             {
-                ".npy" => new NpyDataset(NpyEntry.FromFile(path), null, options),
+                ".npy" => OpenArrays(path, [(null, NpyEntry.FromFile(path))], null, options),
                 ".npz" => OpenNpz(path, options),
                 _ => throw QuantaException.BadInput($"{path}: unsupported data file (expected .npy, .npz, an IDX folder DIR:train|test, or a folder of class sub-folders of images)"),
             };
@@ -58,14 +60,32 @@ public static class DataSource
         }
         if (idx)
             throw QuantaException.BadInput($"{dir}: holds IDX files; name the split: {dir}:train or {dir}:test");
+        if (NpzFolderDataset.Files(dir).Length > 0) return new NpzFolderDataset(dir, options);
         if (ImageFolderDataset.ClassFolders(dir).Length == 0)
-            throw QuantaException.BadInput($"{dir}: no IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]) and no class sub-folders of images");
+            throw QuantaException.BadInput($"{dir}: no IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]), no .npz files and no class sub-folders of images");
         return new ImageFolderDataset(dir, options);
     }
 
-    static IDataset OpenNpz(string path, DataOptions options)
+    /// <summary>
+    /// An .npz: a lone data array (besides labels) feeds the model's only input, as a single .npy
+    /// does; several arrays feed the inputs their keys name.
+    /// </summary>
+    internal static IDataset OpenNpz(string path, DataOptions options)
     {
-        var (data, labels) = NpyEntry.FromNpz(path);
-        return new NpyDataset(data, labels, options);
+        var members = NpyEntry.Members(path);
+        var labels = NpyEntry.LabelsOf(members);
+        var data = members.Where(m => labels is null || m.Key != labels.Value.Key).ToList();
+        if (data.Count == 0) throw QuantaException.BadInput($"{path}: the .npz holds only a label array ({labels!.Value.Key})");
+        var arrays = data.Count == 1
+            ? [(null, data[0].Entry)]
+            : data.Select(d => ((string?)d.Key, d.Entry)).ToList();
+        return OpenArrays(path, arrays, labels?.Entry, options);
+    }
+
+    static IDataset OpenArrays(string path, List<(string? Name, NpyEntry Entry)> arrays, NpyEntry? labels, DataOptions options)
+    {
+        // A lone float or uint8 array is image-like data: the streamed float reader with its preprocessing.
+        if (arrays.Count == 1 && !RawNpyColumn.Handles(arrays[0].Entry)) return new NpyDataset(arrays[0].Entry, labels, options);
+        return new NamedArraysDataset(path, arrays, labels, options);
     }
 }

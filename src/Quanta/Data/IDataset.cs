@@ -21,20 +21,37 @@ public sealed record Preprocessing(
 }
 
 /// <summary>Which samples to take: the first <see cref="Count"/> of a seeded shuffle, or all when null.</summary>
-public sealed record DataOptions(Preprocessing Preprocessing, int? Count = null, int Seed = 0);
+public sealed record DataOptions(Preprocessing Preprocessing, int? Count = null, int Seed = 0)
+{
+    /// <summary>Explicit ascending sample indices (a folder hands each file its share of one seeded subset).</summary>
+    internal int[]? Selection { get; init; }
+}
 
 /// <summary>
-/// A batch of preprocessed samples. <see cref="Data"/> is owned by the batch; a consumer that
-/// keeps it past the next MoveNext must copy it (datasets may reuse buffers).
+/// A batch of samples: one tensor per model input (image datasets give one unnamed float tensor;
+/// .npz data gives one tensor per key, named after the model input it feeds). Every tensor's first
+/// axis is the sample axis. The arrays are owned by the batch; a consumer that keeps them past the
+/// next MoveNext must copy them (datasets may reuse buffers).
 /// </summary>
 public sealed class Batch
 {
-    /// <summary>Row-major values, <see cref="Shape"/>[0] == <see cref="Count"/>.</summary>
-    public required float[] Data { get; init; }
-    public required long[] Shape { get; init; }
+    public required IReadOnlyList<BatchTensor> Inputs { get; init; }
     /// <summary>Class labels, or null when the dataset has none.</summary>
     public int[]? Labels { get; init; }
-    public int Count => (int)Shape[0];
+    public int Count => (int)Inputs[0].Shape[0];
+
+    /// <summary>A batch of one float tensor (what image datasets yield).</summary>
+    public static Batch Of(float[] data, long[] shape, int[]? labels = null) =>
+        new() { Inputs = [new BatchTensor(null, data, shape)], Labels = labels };
+
+    /// <summary>The values of a single-input float batch, for code that only handles such models (QAT).</summary>
+    public float[] Data => Single.Values as float[]
+        ?? throw QuantaException.BadInput($"input '{Single.Name}' holds {Single.ElementType} values; this needs float samples");
+    /// <summary>The shape of a single-input batch, [Count, ...].</summary>
+    public long[] Shape => Single.Shape;
+
+    BatchTensor Single => Inputs.Count == 1 ? Inputs[0]
+        : throw QuantaException.BadInput($"the data has {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}); this needs a single-input model");
 }
 
 /// <summary>
@@ -47,7 +64,10 @@ public interface IDataset
     string Description { get; }
     /// <summary>Number of samples the enumeration yields (after subsetting).</summary>
     int Count { get; }
-    /// <summary>Shape of one preprocessed sample, e.g. [1, 28, 28] (NCHW) or [28, 28, 1] (NHWC).</summary>
+    /// <summary>
+    /// Shape of one preprocessed sample, e.g. [1, 28, 28] (NCHW) or [28, 28, 1] (NHWC), for
+    /// single-input data; for named multi-input data, of the first input's first file.
+    /// </summary>
     long[] SampleShape { get; }
     bool HasLabels { get; }
     IEnumerable<Batch> Batches(int batchSize);

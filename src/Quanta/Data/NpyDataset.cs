@@ -22,6 +22,8 @@ internal sealed class NpyDataset : StreamedDataset
     public override int Count { get; }
     public override long[] SampleShape { get; }
     public override bool HasLabels => _labels is not null;
+    /// <summary>Samples in the file, before subsetting.</summary>
+    public int Total { get; }
 
     public NpyDataset(NpyEntry entry, NpyEntry? labels, DataOptions options)
     {
@@ -32,6 +34,7 @@ internal sealed class NpyDataset : StreamedDataset
             throw QuantaException.BadInput($"{entry.What}: array of shape ({string.Join(", ", shape)}) needs a sample axis: shape [N, ...]");
         if (shape[0] > int.MaxValue) throw QuantaException.BadInput($"{entry.What}: {shape[0]} samples is too many");
         int n = (int)shape[0];
+        Total = n;
         SampleShape = shape[1..];
         long elements = 1;
         foreach (var d in SampleShape) elements *= d;
@@ -50,9 +53,9 @@ internal sealed class NpyDataset : StreamedDataset
         _norm = Normalization.For(p, _channels, _header.Type == NpyType.UInt8 ? 255f : 1f, entry.What);
         _uniform = p.Mean.Length == 1 && p.Std.Length == 1;
 
-        _selection = SubsetSelector.Select(n, options.Count, options.Seed, entry.What);
+        _selection = SubsetSelector.Select(n, options, entry.What);
         Count = SubsetSelector.CountOf(_selection, n);
-        if (labels is not null) _labels = ReadLabels(labels, n);
+        if (labels is not null) _labels = NpyLabels.Read(labels, n, _selection);
 
         string name = entry.What;
         Description = $"{Path.GetFileName(name)} ({Count} of {n} samples)";
@@ -70,28 +73,6 @@ internal sealed class NpyDataset : StreamedDataset
         var (ah, aw) = _layout == Layout.Nchw ? (SampleShape[1], SampleShape[2]) : (SampleShape[0], SampleShape[1]);
         if (ah != h || aw != w)
             throw QuantaException.BadInput($"{what}: samples are {ah}x{aw}, {h}x{w} requested; .npy data is not resized");
-    }
-
-    int[] ReadLabels(NpyEntry entry, int n)
-    {
-        using var s = entry.Open();
-        var header = NpyHeader.Read(s, entry.What);
-        if (!header.IsInteger)
-            throw QuantaException.BadInput($"{entry.What}: labels must be integers, dtype is {header.Type}");
-        if (header.ElementCount != n || header.Shape.Length == 0 || header.Shape[0] != n)
-            throw QuantaException.BadInput($"{entry.What}: labels of shape ({string.Join(", ", header.Shape)}) for {n} samples; expected ({n},)");
-        if (header.DataBytes > Array.MaxLength) throw QuantaException.BadInput($"{entry.What}: label array too large");
-        var raw = new byte[header.DataBytes];
-        DataStreams.ReadExactly(s, raw, entry.What);
-        var labels = new int[Count];
-        for (int i = 0; i < Count; i++)
-        {
-            int index = SubsetSelector.IndexAt(_selection, i);
-            long v = header.IntegerAt(raw, index);
-            if (v < 0 || v > int.MaxValue) throw QuantaException.BadInput($"{entry.What}: label {v} of sample {index} is not a class index");
-            labels[i] = (int)v;
-        }
-        return labels;
     }
 
     protected override ISampleReader OpenReader() => new Reader(this);

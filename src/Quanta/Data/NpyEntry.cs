@@ -37,22 +37,16 @@ internal sealed class NpyEntry
         }
     }
 
-    static readonly string[] DataNames = ["x", "images", "data", "input"];
-    static readonly string[] LabelNames = ["y", "labels", "label"];
-
-    /// <summary>
-    /// The data array (named x, images, data or input, else the first array) and the optional
-    /// label array (y, labels or label) of an .npz.
-    /// </summary>
-    public static (NpyEntry Data, NpyEntry? Labels) FromNpz(string path)
+    /// <summary>Every array of an .npz, by key (the member name without ".npy"), in archive order.</summary>
+    public static List<(string Key, NpyEntry Entry)> Members(string path)
     {
-        List<(string Member, string Name, long Length)> arrays;
+        List<(string Key, NpyEntry Entry)> arrays;
         try
         {
             using var zip = ZipFile.OpenRead(path);
             arrays = zip.Entries
                 .Where(e => e.FullName.EndsWith(".npy", StringComparison.Ordinal))
-                .Select(e => (e.FullName, e.FullName[..^4], e.Length))
+                .Select(e => (e.FullName[..^4], new NpyEntry(path, e.FullName, e.Length)))
                 .ToList();
         }
         catch (Exception e) when (DataStreams.IsIoError(e))
@@ -60,19 +54,18 @@ internal sealed class NpyEntry
             throw QuantaException.BadInput($"{path}: not a readable .npz (zip) file ({e.Message})", e);
         }
         if (arrays.Count == 0) throw QuantaException.BadInput($"{path}: no arrays (.npy members) in the .npz");
+        return arrays;
+    }
 
-        (string Member, string Name, long Length)? Named(string[] names)
-        {
-            foreach (var n in names)
-                foreach (var a in arrays)
-                    if (a.Name == n) return a;
-            return null;
-        }
-        var labels = Named(LabelNames);
-        var data = Named(DataNames) ?? arrays.FirstOrDefault(a => labels is null || a.Member != labels.Value.Member);
-        if (data.Member is null) throw QuantaException.BadInput($"{path}: the .npz holds only a label array ({labels!.Value.Member})");
-        return (new NpyEntry(path, data.Member, data.Length),
-                labels is { } l ? new NpyEntry(path, l.Member, l.Length) : null);
+    static readonly string[] LabelNames = ["y", "labels", "label"];
+
+    /// <summary>The label array of an .npz (key y, labels or label), if any.</summary>
+    public static (string Key, NpyEntry Entry)? LabelsOf(List<(string Key, NpyEntry Entry)> members)
+    {
+        foreach (var n in LabelNames)
+            foreach (var a in members)
+                if (a.Key == n) return a;
+        return null;
     }
 
     public Stream Open()

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace Quanta.Data;
 
 /// <summary>Element types Quanta reads from .npy: the ones image and label arrays come in.</summary>
-internal enum NpyType { UInt8, Int32, Int64, Float32, Float64 }
+internal enum NpyType { UInt8, Int32, Int64, Float32, Float64, Bool }
 
 /// <summary>
 /// The header of one .npy array (format versions 1–3): dtype, shape, and where the data starts.
@@ -17,7 +17,7 @@ internal sealed partial class NpyHeader
     public NpyType Type { get; }
     public long[] Shape { get; }
     public int DataOffset { get; }
-    public int ItemSize => Type switch { NpyType.UInt8 => 1, NpyType.Int32 or NpyType.Float32 => 4, _ => 8 };
+    public int ItemSize => Type switch { NpyType.UInt8 or NpyType.Bool => 1, NpyType.Int32 or NpyType.Float32 => 4, _ => 8 };
     public bool IsFloat => Type is NpyType.Float32 or NpyType.Float64;
     public bool IsInteger => !IsFloat;
 
@@ -80,11 +80,12 @@ internal sealed partial class NpyHeader
         var type = descr.Groups[1].Value switch
         {
             "|u1" or "<u1" => NpyType.UInt8,
+            "|b1" => NpyType.Bool,
             "<i4" => NpyType.Int32,
             "<i8" => NpyType.Int64,
             "<f4" => NpyType.Float32,
             "<f8" => NpyType.Float64,
-            var d => throw QuantaException.BadInput($"{what}: unsupported dtype '{d}' (supported: <f4 <f8 |u1 <i4 <i8)"),
+            var d => throw QuantaException.BadInput($"{what}: unsupported dtype '{d}' (supported: <f4 <f8 |u1 <i4 <i8 |b1)"),
         };
 
         var dims = new List<long>();
@@ -110,7 +111,7 @@ internal sealed partial class NpyHeader
             case NpyType.Float64:
                 System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(MemoryMarshal.Cast<byte, double>(raw), destination);
                 break;
-            case NpyType.UInt8:
+            case NpyType.UInt8 or NpyType.Bool:
                 for (int i = 0; i < raw.Length; i++) destination[i] = raw[i];
                 break;
             case NpyType.Int32:
@@ -126,7 +127,7 @@ internal sealed partial class NpyHeader
     /// <summary>Reads integer elements (labels) as long.</summary>
     public long IntegerAt(ReadOnlySpan<byte> raw, long index) => Type switch
     {
-        NpyType.UInt8 => raw[(int)index],
+        NpyType.UInt8 or NpyType.Bool => raw[(int)index],
         NpyType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(raw.Slice((int)index * 4)),
         NpyType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(raw.Slice((int)index * 8)),
         _ => throw new InvalidOperationException("not an integer array"),

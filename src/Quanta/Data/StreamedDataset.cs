@@ -53,7 +53,7 @@ internal abstract class StreamedDataset : IDataset
             var shape = new long[sampleShape.Length + 1];
             shape[0] = n;
             sampleShape.CopyTo(shape, 1);
-            yield return new Batch { Data = data, Shape = shape, Labels = labels };
+            yield return Batch.Of(data, shape, labels);
         }
     }
 }

@@ -32,6 +32,15 @@ internal static class SubsetSelector
         return picked;
     }
 
+    /// <summary>The selection <paramref name="options"/> asks for: an explicit one (a folder's share of a global subset) or a seeded subset.</summary>
+    public static int[]? Select(int total, DataOptions options, string what)
+    {
+        if (options.Selection is not { } explicitSelection) return Select(total, options.Count, options.Seed, what);
+        if (explicitSelection.Length > 0 && explicitSelection[^1] >= total)
+            throw QuantaException.BadInput($"{what}: sample {explicitSelection[^1]} selected of {total}");
+        return explicitSelection;
+    }
+
     /// <summary>Number of samples a selection yields.</summary>
     public static int CountOf(int[]? selection, int total) => selection?.Length ?? total;
 

@@ -18,13 +18,12 @@ public static class Evaluator
     public static EvalResult Evaluate(ModelRunner runner, IDataset data, int batchSize = 64, IProgress<WorkProgress>? progress = null)
     {
         if (!data.HasLabels) throw QuantaException.BadInput($"{data.Description}: has no labels; accuracy needs labelled data");
-        runner.CheckSampleShape(data.SampleShape, data.Description);
         var tally = new AccuracyTally();
         var clock = Stopwatch.StartNew();
         string output = runner.OutputNames[0];
-        foreach (var batch in data.Batches(batchSize))
+        foreach (var batch in data.Batches(runner.BatchSize(batchSize, data)))
         {
-            runner.Run(batch.Data, batch.Shape, (name, shape, values) =>
+            runner.Run(batch, (name, shape, values) =>
             {
                 if (name != output) return;
                 if (shape.Length != 2 || shape[0] != batch.Count)

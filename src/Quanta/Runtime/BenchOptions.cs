@@ -13,6 +13,9 @@ namespace Quanta.Runtime;
 /// </param>
 public sealed record BenchOptions(int Batch = 64, int Threads = 0, int Warmup = 20, int Runs = 200, double MinSeconds = 1.0, int Seed = 0, int Streams = 1)
 {
+    /// <summary>Shapes for inputs with symbolic dimensions (besides the batch), by input name.</summary>
+    public IReadOnlyDictionary<string, long[]> Shapes { get; init; } = new Dictionary<string, long[]>();
+
     public List<string> Validate()
     {
         var problems = new List<string>();

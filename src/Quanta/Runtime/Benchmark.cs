@@ -18,12 +18,16 @@ public static class Benchmark
         int threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         double roundTrip = threads > 1 ? CoreLatency.RoundTripNs() : double.NaN;
         double[] latencies, batchTimes;
+        int batch;
         using (var runner = new ModelRunner(model, new RuntimeOptions(options.Threads)))
         {
-            latencies = Measure(runner, 1, options.Warmup, options.Runs, options.MinSeconds, "latency (batch 1)", progress);
-            batchTimes = options.Batch == 1 ? latencies
-                : Measure(runner, options.Batch, Math.Max(2, options.Warmup / 5), Math.Max(5, options.Runs / 10), options.MinSeconds,
-                    $"throughput (batch {options.Batch})", progress);
+            // A model exported with a fixed batch runs at that batch only.
+            int single = BenchInputs.EffectiveBatch(runner.Inputs, 1);
+            batch = BenchInputs.EffectiveBatch(runner.Inputs, options.Batch);
+            latencies = Measure(runner, single, options, options.Warmup, options.Runs, $"latency (batch {single})", progress);
+            batchTimes = batch == single ? latencies
+                : Measure(runner, batch, options, Math.Max(2, options.Warmup / 5), Math.Max(5, options.Runs / 10),
+                    $"throughput (batch {batch})", progress);
         }
         // Read before the serving phase opens its own session, so the figure is one session's.
         long peakRss = ProcessMemory.PeakRssBytes();
@@ -35,7 +39,7 @@ public static class Benchmark
         double batchMedian = Percentile(batchTimes, 50);
         return new BenchResult(
             Percentile(latencies, 50), Percentile(latencies, 90), Percentile(latencies, 99), latencies.Average(), latencies.Length,
-            options.Batch, batchMedian, batchTimes.Length, options.Batch / (batchMedian / 1000.0),
+            batch, batchMedian, batchTimes.Length, batch / (batchMedian / 1000.0),
             threads, options.Streams, serving, modelBytes, peakRss, Hardware.Detect().Describe(), roundTrip);
     }
 
@@ -52,7 +56,7 @@ public static class Benchmark
         using var ready = new Barrier(options.Streams + 1);
         var workers = Enumerable.Range(0, options.Streams).Select(stream => new Thread(() =>
         {
-            using var request = new Request(runner, 1, seed: stream);
+            using var request = new Request(runner, BenchInputs.EffectiveBatch(runner.Inputs, 1), options.Shapes, seed: stream);
             for (int i = 0; i < options.Warmup; i++) request.Run();
             ready.SignalAndWait();
             while (!Volatile.Read(ref stop))
@@ -77,10 +81,11 @@ public static class Benchmark
         return Interlocked.Read(ref completed) / seconds;
     }
 
-    /// <summary>Milliseconds per run, at least <paramref name="runs"/> runs and <paramref name="minSeconds"/> of timing.</summary>
-    static double[] Measure(ModelRunner runner, int batch, int warmup, int runs, double minSeconds, string task, IProgress<WorkProgress>? progress)
+    /// <summary>Milliseconds per run, at least <paramref name="runs"/> runs and the options' MinSeconds of timing.</summary>
+    static double[] Measure(ModelRunner runner, int batch, BenchOptions options, int warmup, int runs, string task, IProgress<WorkProgress>? progress)
     {
-        using var request = new Request(runner, batch, seed: 0);
+        double minSeconds = options.MinSeconds;
+        using var request = new Request(runner, batch, options.Shapes, seed: options.Seed);
         for (int i = 0; i < warmup; i++) request.Run();
 
         var times = new List<double>(runs);
@@ -97,7 +102,7 @@ public static class Benchmark
         return times.ToArray();
     }
 
-    /// <summary>One pre-built random input and the names to run it with: nothing is allocated per run but ONNX Runtime's outputs.</summary>
+    /// <summary>Pre-built synthetic inputs and the names to run them with: nothing is allocated per run but ONNX Runtime's outputs.</summary>
     sealed class Request : IDisposable
     {
         readonly InferenceSession _session;
@@ -105,12 +110,11 @@ public static class Benchmark
         readonly RunOptions _runOptions = new();
         readonly string[] _inputNames, _outputNames;
 
-        public Request(ModelRunner runner, int batch, int seed)
+        public Request(ModelRunner runner, int batch, IReadOnlyDictionary<string, long[]> shapes, int seed)
         {
-            var shape = InputShape(runner, batch);
-            _inputs = [OrtValue.CreateTensorValueFromMemory(RandomInput(shape, seed), shape)];
+            _inputs = BenchInputs.Create(runner.Inputs, batch, shapes, seed);
             _session = runner.Session;
-            _inputNames = [runner.InputName];
+            _inputNames = runner.Inputs.Names;
             _outputNames = runner.OutputNames.ToArray();
         }
 
@@ -118,31 +122,9 @@ public static class Benchmark
 
         public void Dispose()
         {
-            _inputs[0].Dispose();
+            foreach (var v in _inputs) v.Dispose();
             _runOptions.Dispose();
         }
-    }
-
-    static long[] InputShape(ModelRunner runner, int batch)
-    {
-        var declared = runner.InputShape;
-        if (declared.Length == 0) throw QuantaException.BadInput($"input '{runner.InputName}' has no declared shape; cannot build a benchmark input");
-        var shape = (long[])declared.Clone();
-        shape[0] = batch;
-        for (int i = 1; i < shape.Length; i++)
-            if (shape[i] < 0)
-                throw QuantaException.BadInput($"input '{runner.InputName}' has a symbolic dimension {i}; benchmark needs a static shape apart from the batch");
-        return shape;
-    }
-
-    static float[] RandomInput(long[] shape, int seed)
-    {
-        long n = 1;
-        foreach (var d in shape) n *= d;
-        var random = new Random(seed);
-        var data = new float[n];
-        for (long i = 0; i < n; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return data;
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

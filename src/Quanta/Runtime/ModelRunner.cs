@@ -11,7 +11,8 @@ namespace Quanta.Runtime;
 public readonly record struct OutputTensor(string Name, long[] Shape, float[] Values);
 
 /// <summary>
-/// An ONNX Runtime session over a <see cref="Model"/> with one float input. It can expose
+/// An ONNX Runtime session over a <see cref="Model"/>, fed from <see cref="Batch"/>es through
+/// <see cref="ModelInputs"/> (any number of inputs, any element type Quanta reads). It can expose
 /// intermediate tensors by naming them as extra outputs (the graph is extended, then loaded
 /// from bytes), which is how calibration and comparison read activations.
 /// </summary>
@@ -22,22 +23,14 @@ public sealed class ModelRunner : IDisposable
     readonly RunOptions _runOptions = new();
     string? _tempFolder;
 
-    public string InputName { get; }
-    /// <summary>The input's declared shape; -1 for symbolic or unknown dimensions.</summary>
-    public long[] InputShape { get; }
+    /// <summary>The model's inputs as declared, and how batches bind to them.</summary>
+    public ModelInputs Inputs { get; }
     public IReadOnlyList<string> OutputNames { get; }
 
     public ModelRunner(Model model, RuntimeOptions? options = null, IReadOnlyCollection<string>? extraOutputs = null)
     {
         options ??= new RuntimeOptions();
-        var inputs = model.Graph.RealInputs.ToList();
-        if (inputs.Count != 1)
-            throw QuantaException.BadInput($"{model.Source}: expected one model input, found {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))})");
-        var input = inputs[0];
-        if (input.Type?.TensorType is not { } tt || tt.ElemType != DataTypes.Float)
-            throw QuantaException.BadInput($"{model.Source}: input '{input.Name}' is not a float tensor");
-        InputName = input.Name;
-        InputShape = tt.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue : -1L).ToArray() ?? [];
+        Inputs = ModelInputs.Of(model);
 
         if (extraOutputs is { Count: > 0 })
         {
@@ -76,35 +69,45 @@ public sealed class ModelRunner : IDisposable
         return path;
     }
 
-    /// <summary>Checks that samples of <paramref name="sampleShape"/> fit the model's input.</summary>
-    public void CheckSampleShape(long[] sampleShape, string dataDescription)
+    /// <summary>Samples per run for <paramref name="data"/> (see <see cref="ModelInputs.BatchSize"/>); checks the data fits the model.</summary>
+    public int BatchSize(int requested, IDataset data) => Inputs.BatchSize(requested, data);
+
+    /// <summary>
+    /// Samples per run such that one run's float outputs stay within <paramref name="budgetBytes"/>
+    /// (measured on the first sample): how calibration and comparison, which expose every
+    /// activation, keep memory flat on models with large activations whatever the batch asked for.
+    /// </summary>
+    public int BatchSizeWithin(int requested, IDataset data, long budgetBytes)
     {
-        if (InputShape.Length == 0) return;
-        bool fits = InputShape.Length == sampleShape.Length + 1;
-        for (int i = 0; fits && i < sampleShape.Length; i++)
-            fits = InputShape[i + 1] < 0 || InputShape[i + 1] == sampleShape[i];
-        if (!fits)
-            throw QuantaException.BadInput(
-                $"{dataDescription}: samples have shape [{string.Join(",", sampleShape)}] but model input '{InputName}' expects [{string.Join(",", InputShape.Select(d => d < 0 ? "?" : d.ToString()))}] (check --size, --layout)");
+        int size = BatchSize(requested, data);
+        if (size == 1 || Inputs.FixedBatch is not null) return size;
+        long perSample = 0;
+        Run(data.Batches(1).First(), (_, _, values) => perSample += values.Length * (long)sizeof(float));
+        return (int)Math.Clamp(budgetBytes / Math.Max(1, perSample), 1, size);
     }
 
-    /// <summary>Runs one batch and returns every output as floats (non-float outputs are skipped).</summary>
-    public List<OutputTensor> Run(float[] data, long[] shape)
+    /// <summary>Runs one batch and returns every float output (non-float outputs are skipped).</summary>
+    public List<OutputTensor> Run(Batch batch)
     {
         var result = new List<OutputTensor>(OutputNames.Count);
-        Run(data, shape, (name, outShape, values) => result.Add(new OutputTensor(name, outShape, values.ToArray())));
+        Run(batch, (name, outShape, values) => result.Add(new OutputTensor(name, outShape, values.ToArray())));
         return result;
     }
 
-    public List<OutputTensor> Run(Batch batch) => Run(batch.Data, batch.Shape);
+    /// <summary>Runs a single-input model on one float batch (shape [N, ...]).</summary>
+    public List<OutputTensor> Run(float[] data, long[] shape) => Run(Batch.Of(data, shape));
+
+    public void Run(float[] data, long[] shape, OutputSink sink) => Run(Batch.Of(data, shape), sink);
+
+    public void RunParallel(float[] data, long[] shape, ParallelOutputSink sink) => RunParallel(Batch.Of(data, shape), sink);
 
     /// <summary>
     /// Runs one batch and hands each float output to <paramref name="sink"/> without copying;
     /// the span is valid only during the call.
     /// </summary>
-    public void Run(float[] data, long[] shape, OutputSink sink)
+    public void Run(Batch batch, OutputSink sink)
     {
-        using var outputs = RunSession(data, shape);
+        using var outputs = RunSession(batch);
         for (int i = 0; i < outputs.Count; i++)
         {
             var v = outputs[i];
@@ -120,9 +123,9 @@ public sealed class ModelRunner : IDisposable
     /// at once (one output per call, each output to exactly one call): for observers that are
     /// independent per tensor.
     /// </summary>
-    public void RunParallel(float[] data, long[] shape, ParallelOutputSink sink)
+    public void RunParallel(Batch batch, ParallelOutputSink sink)
     {
-        using var outputs = RunSession(data, shape);
+        using var outputs = RunSession(batch);
         Parallel.For(0, outputs.Count, i =>
         {
             var v = outputs[i];
@@ -131,16 +134,21 @@ public sealed class ModelRunner : IDisposable
         });
     }
 
-    IDisposableReadOnlyCollection<OrtValue> RunSession(float[] data, long[] shape)
+    IDisposableReadOnlyCollection<OrtValue> RunSession(Batch batch)
     {
-        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
+        var inputs = Inputs.Bind(batch);
         try
         {
-            return _session.Run(_runOptions, [InputName], [input], OutputNames);
+            return _session.Run(_runOptions, Inputs.Names, inputs, OutputNames);
         }
         catch (OnnxRuntimeException e)
         {
-            throw QuantaException.BadInput($"ONNX Runtime failed on an input of shape [{string.Join(",", shape)}]: {OneLine(e.Message)}");
+            string shapes = string.Join(", ", batch.Inputs.Select(t => $"{t.Name ?? "input"} [{string.Join(",", t.Shape)}]"));
+            throw QuantaException.BadInput($"ONNX Runtime failed on {shapes}: {OneLine(e.Message)}");
+        }
+        finally
+        {
+            foreach (var v in inputs) v.Dispose();
         }
     }
 

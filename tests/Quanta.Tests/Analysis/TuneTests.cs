@@ -15,14 +15,15 @@ public class TuneTests
         var start = new QuantRecipe { WeightType = "int4", CalibCount = 256 }.Resolve(Hardware.Detect());
         var search = Quantize.Test(500);
         var r = Tuner.Run(model, Quantize.Calibration(256), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 20, Methods: ["minmax", "percentile"]));
-        Assert.True(r.Met, $"best {r.Chosen.Top1} vs target {r.Target}");
+        Assert.True(r.Met, $"best {r.Chosen.Score} vs target {r.Target}");
+        Assert.Equal(Metric.Top1, r.Metric);
         Assert.True(r.RaisedLayers.Count >= 1);
-        Assert.True(r.Chosen.Top1 >= r.Target);
-        Assert.Equal(r.Target, r.FloatTop1, 6);
+        Assert.True(r.Chosen.Score >= r.Target);
+        Assert.Equal(r.Target, r.ReferenceScore, 6);
         Assert.NotEmpty(r.Ranking);
         Assert.Contains(r.Trials, t => t.Phase == "calibration" && !t.Met);
         // The chosen model is what the result says: its accuracy on the search data reproduces.
-        Assert.Equal(r.Chosen.Top1, Quantize.Top1(r.Best.Model, search), 6);
+        Assert.Equal(r.Chosen.Score / 100, Quantize.Top1(r.Best.Model, search), 6);
         Assert.True(r.Best.Recipe.Nodes.Count >= r.RaisedLayers.Count);
     }
 

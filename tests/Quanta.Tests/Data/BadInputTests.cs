@@ -29,7 +29,7 @@ public class BadInputTests
         using var tmp = new TempDir();
         File.WriteAllText(tmp["readme.txt"], "nothing here");
         var e = Bad(() => DataSource.Open(tmp.Path, Plain));
-        Assert.Equal($"{tmp.Path}: no IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]) and no class sub-folders of images", e.Message);
+        Assert.Equal($"{tmp.Path}: no IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]), no .npz files and no class sub-folders of images", e.Message);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public class ShapeInferenceTests
         var data = IrFixtures.Images.AsSpan(0, 3 * 28 * 28).ToArray();
         using var input = OrtValue.CreateTensorValueFromMemory(data, Shape3);
         using var run = new RunOptions();
-        using var outputs = runner.Session.Run(run, [runner.InputName], [input], runner.OutputNames);
+        using var outputs = runner.Session.Run(run, runner.Inputs.Names, [input], runner.OutputNames);
         var result = new Dictionary<string, (int, long[])>();
         for (int i = 0; i < outputs.Count; i++)
         {

@@ -18,11 +18,10 @@ public static class HessianCollector
     {
         var sums = inputs.ToDictionary(kv => kv.Key, kv => new Accumulator(kv.Value));
         using var runner = new ModelRunner(prepared, runtime, inputs.Keys.ToList());
-        runner.CheckSampleShape(data.SampleShape, data.Description);
         int seen = 0;
-        foreach (var batch in data.Batches(batchSize))
+        foreach (var batch in data.Batches(runner.BatchSize(batchSize, data)))
         {
-            runner.RunParallel(batch.Data, batch.Shape, (name, values) =>
+            runner.RunParallel(batch, (name, values) =>
             {
                 if (sums.TryGetValue(name, out var acc)) acc.Add(values);
             });
