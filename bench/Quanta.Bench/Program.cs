@@ -11,6 +11,8 @@ return options.Suite switch
     "speed" => Suites.Speed(options),
     "memory" => Suites.Memory(options),
     "memory-child" => Suites.MemoryChild(options),
+    "compare-memory" => CompareMemory.Run(options),
+    "compare-memory-child" => CompareMemory.Child(options.Rest[0], int.Parse(options.Rest[1])),
     "int4" => Suites.Int4(options),
     "variants" => Suites.Variants(options),
     _ => BenchArgs.Usage(),

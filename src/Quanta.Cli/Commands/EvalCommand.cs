@@ -79,7 +79,7 @@ static class EvalCommand
             return 0;
         }
         var table = Printer.Table("model", "reference", "output", "samples", Metrics.Name(reference.Metric), "cosine", "SQNR dB", "argmax agreement");
-        table.AddCells(model.Source, floatModel.Source, score.Output, score.Samples.ToString(), $"{points:0.00} (float {reference.ReferencePoints:0.00})",
+        table.AddCells(Path.GetFileName(model.Source), Path.GetFileName(floatModel.Source), score.Output, score.Samples.ToString(), $"{points:0.00} (float {reference.ReferencePoints:0.00})",
             $"{score.MeanCosine:0.00000}", $"{score.SqnrDb:0.00}", Printer.Percent(score.Top1Agreement));
         Printer.Stdout.Write(table);
         return 0;
