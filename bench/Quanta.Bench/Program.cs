@@ -13,5 +13,7 @@ return options.Suite switch
     "memory-child" => Suites.MemoryChild(options),
     "int4" => Suites.Int4(options),
     "variants" => Suites.Variants(options),
+    "large-graph" => LargeGraph.Run(options),
+    "large-graph-child" => LargeGraph.RunChild(options),
     _ => BenchArgs.Usage(),
 };
