@@ -15,5 +15,7 @@ return options.Suite switch
     "compare-memory-child" => CompareMemory.Child(options.Rest[0], int.Parse(options.Rest[1])),
     "int4" => Suites.Int4(options),
     "variants" => Suites.Variants(options),
+    "large-graph" => LargeGraph.Run(options),
+    "large-graph-child" => LargeGraph.RunChild(options),
     _ => BenchArgs.Usage(),
 };

@@ -14,6 +14,25 @@ static class CommonOptions
     public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = all cores)", DefaultValueFactory = _ => 0 };
 
     public static Argument<string> ModelArgument(string name = "MODEL") => new(name) { Description = "An ONNX model file" };
+
+    /// <summary>
+    /// An option that takes several values (<c>--std 0.1 0.2</c>). The parser stops at options it
+    /// knows but would take a mistyped one (<c>--calib-batch</c>) for one more value, so a value that
+    /// looks like a flag is reported as the unknown option it is.
+    /// </summary>
+    public static Option<string[]> Many(string name, string description)
+    {
+        var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = true };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.FirstOrDefault(t => LooksLikeFlag(t.Value)) is { } flag) result.AddError($"unknown option '{flag.Value}'");
+        });
+        return option;
+    }
+
+    /// <summary>"--x" or "-x", but not a negative number such as "-0.5".</summary>
+    static bool LooksLikeFlag(string token) =>
+        token.Length > 1 && token[0] == '-' && !double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 }
 
 /// <summary>
@@ -22,8 +41,8 @@ static class CommonOptions
 /// </summary>
 sealed class DataFlags
 {
-    public readonly Option<string[]> Mean = new("--mean") { Description = "Mean subtracted after scaling pixels to [0,1]: one value or one per channel", AllowMultipleArgumentsPerToken = true };
-    public readonly Option<string[]> Std = new("--std") { Description = "Standard deviation divided after the mean: one value or one per channel", AllowMultipleArgumentsPerToken = true };
+    public readonly Option<string[]> Mean = CommonOptions.Many("--mean", "Mean subtracted after scaling pixels to [0,1]: one value or one per channel");
+    public readonly Option<string[]> Std = CommonOptions.Many("--std", "Standard deviation divided after the mean: one value or one per channel");
     public readonly Option<string?> Size = new("--size") { Description = "Resize and centre-crop images to HxW (e.g. 224x224)" };
     public readonly Option<string> Layout = new("--layout") { Description = "Input layout: nchw or nhwc", DefaultValueFactory = _ => "nchw" };
     public readonly Option<int> Channels = new("--channels") { Description = "Image channels: 1 (grey), 3 (RGB) or 0 (as stored)", DefaultValueFactory = _ => 0 };

@@ -22,7 +22,7 @@ sealed class QuantizeModes
     public readonly Option<string> Algorithm = new("--algorithm") { Description = "weight-only: rtn (default), hqq or gptq (needs --calib)", DefaultValueFactory = _ => "rtn" };
     public readonly Option<bool> KeepIoTypes = new("--keep-io-types") { Description = "fp16/bf16: keep float32 model inputs and outputs (default true)", DefaultValueFactory = _ => true };
     public readonly Option<bool> WeightsFp16 = new("--weights-fp16") { Description = "fp16/bf16: store only the weights at 16 bits, cast to float at load (compute unchanged)" };
-    public readonly Option<string[]> OpBlockList = new("--op-block-list") { Description = "fp16/bf16: op types kept float (added to the defaults)", AllowMultipleArgumentsPerToken = true };
+    public readonly Option<string[]> OpBlockList = CommonOptions.Many("--op-block-list", "fp16/bf16: op types kept float (added to the defaults)");
     public readonly Option<string> Kernel = new("--kernel") { Description = "dynamic: fused (com.microsoft DynamicQuantizeMatMul, default) or standard (MatMulInteger)", DefaultValueFactory = _ => "fused" };
 
     public void AddTo(Command command)

@@ -23,8 +23,8 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<string?> Method = new("--method") { Description = "Calibration: minmax, moving-average, meanstd, percentile, entropy, mse" };
     public readonly Option<double?> Percentile = new("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
     public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
-    public readonly Option<string[]> OpTypes = new("--op-types") { Description = "Quantize only these op types (comma separated)", AllowMultipleArgumentsPerToken = true };
-    public readonly Option<string[]> Exclude = new("--exclude") { Description = "Keep these nodes float: names or patterns with * and ?", AllowMultipleArgumentsPerToken = true };
+    public readonly Option<string[]> OpTypes = CommonOptions.Many("--op-types", "Quantize only these op types (comma separated)");
+    public readonly Option<string[]> Exclude = CommonOptions.Many("--exclude", "Keep these nodes float: names or patterns with * and ?");
 
     public void AddTo(Command command)
     {

@@ -26,7 +26,7 @@ sealed record QuantizeSummary(
         new FileInfo(input).Length, SummaryTables.ModelBytes(output),
         r.Plan.QuantizedNodes.Count,
         r.Plan.QuantizedNodes.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
-        r.Plan.KeptFloat, r.Plan.FusedActivations.Count,
+        r.Plan.KeptFloat.ToList(), r.Plan.FusedActivations.Count,
         r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights, QuantizeAdvice.For(r));
 
     public static void Print(QuantizeSummary s)

@@ -29,15 +29,15 @@ public static class QatExporter
 
         var plan = Planner.Plan(model.Graph, sim.Recipe);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
-            plan.Params[t.Name] = sim.Activations.TryGetValue(t.Name, out var fq)
+            plan.SetParams(t.Name, sim.Activations.TryGetValue(t.Name, out var fq)
                 ? fq.ToParams()
-                : throw new InvalidOperationException($"activation '{t.Name}' has no fake quantizer (plan and simulation disagree)");
+                : throw new InvalidOperationException($"activation '{t.Name}' has no fake quantizer (plan and simulation disagree)"));
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
-            plan.Params[t.Name] = plan.Params[plan.ParamsSource(t.Name)];
+            plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
-            plan.Params[t.Name] = sim.Weights.TryGetValue(t.Name, out var fq) ? fq.ToParams() : FromValues(model.Graph, t);
+            plan.SetParams(t.Name, sim.Weights.TryGetValue(t.Name, out var fq) ? fq.ToParams() : FromValues(model.Graph, t));
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
-            plan.Params[t.Name] = BiasParams(plan, t);
+            plan.SetParams(t.Name, BiasParams(plan, t));
 
         QdqWriter.Apply(model, plan);
         return (model, plan);

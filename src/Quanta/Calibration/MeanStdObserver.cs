@@ -40,11 +40,14 @@ public sealed class MeanStdObserver : IObserver, IStatsSource
         Max = Math.Max(Max, mx);
     }
 
-    public (float Min, float Max) Range(QuantSpec spec)
+    public (float Min, float Max) Range(QuantSpec spec) => Range(_k);
+
+    /// <summary>[mean − kσ, mean + kσ] ∩ [min, max] for any k: the statistics do not depend on it.</summary>
+    public (float Min, float Max) Range(float sigmas)
     {
         ObserverGuard.RequireData(Count);
         double s = Std;
-        return ((float)Math.Max(Min, _mean - _k * s), (float)Math.Min(Max, _mean + _k * s));
+        return ((float)Math.Max(Min, _mean - sigmas * s), (float)Math.Min(Max, _mean + sigmas * s));
     }
 
     Histogram? IStatsSource.Histogram => null;

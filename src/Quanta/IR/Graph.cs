@@ -6,9 +6,9 @@ namespace Quanta.IR;
 
 /// <summary>
 /// A mutable view over a <see cref="GraphProto"/>: nodes, initializers, value infos and the
-/// producer/consumer maps passes need. Edits go through the proto; the indexes are rebuilt
-/// lazily after <see cref="Changed"/> (every mutator here calls it; a pass that edits the
-/// proto directly calls it too).
+/// producer/consumer maps passes need. The mutators here keep the indexes up to date as they
+/// go, so a writer that inserts a node per tensor stays linear in the graph's size; a pass that
+/// edits the proto directly calls <see cref="Changed"/>, which drops them to be rebuilt lazily.
 /// </summary>
 public sealed class Graph
 {
@@ -36,28 +36,47 @@ public sealed class Graph
 
         public Index(GraphProto g)
         {
-            foreach (var t in g.Initializer) { Initializers[t.Name] = t; Names.Add(t.Name); }
+            foreach (var t in g.Initializer) AddInitializer(t);
             foreach (var v in g.Input.Concat(g.ValueInfo).Concat(g.Output)) { ValueInfos.TryAdd(v.Name, v); Names.Add(v.Name); }
-            foreach (var n in g.Node)
-            {
-                if (n.Name.Length > 0) Names.Add(n.Name);
-                foreach (var o in n.Output) if (o.Length > 0) { Producers[o] = n; Names.Add(o); }
-                foreach (var i in n.Input)
-                {
-                    if (i.Length == 0) continue;
-                    if (!Consumers.TryGetValue(i, out var list)) Consumers[i] = list = new List<NodeProto>();
-                    if (!list.Contains(n)) list.Add(n);
-                }
-                foreach (var a in n.Attribute)
-                    foreach (var sub in SubgraphsOf(a))
-                        foreach (var outer in OuterNames(sub))
-                        {
-                            if (!Consumers.TryGetValue(outer, out var list)) Consumers[outer] = list = new List<NodeProto>();
-                            if (!list.Contains(n)) list.Add(n);
-                        }
-            }
+            foreach (var n in g.Node) AddNode(n);
+        }
+
+        public void AddInitializer(TensorProto t)
+        {
+            Initializers[t.Name] = t;
+            Names.Add(t.Name);
+        }
+
+        public void AddNode(NodeProto n)
+        {
+            if (n.Name.Length > 0) Names.Add(n.Name);
+            foreach (var o in n.Output) if (o.Length > 0) { Producers[o] = n; Names.Add(o); }
+            foreach (var i in ReadNames(n)) AddConsumer(i, n);
+        }
+
+        /// <summary>Forgets a removed node. Its names stay reserved, so <see cref="UniqueName"/> never reuses them.</summary>
+        public void RemoveNode(NodeProto n)
+        {
+            foreach (var o in n.Output)
+                if (Producers.TryGetValue(o, out var p) && p == n) Producers.Remove(o);
+            foreach (var i in ReadNames(n)) RemoveConsumer(i, n);
+        }
+
+        public void AddConsumer(string tensor, NodeProto n)
+        {
+            if (!Consumers.TryGetValue(tensor, out var list)) Consumers[tensor] = list = new List<NodeProto>();
+            if (!list.Contains(n)) list.Add(n);
+        }
+
+        public void RemoveConsumer(string tensor, NodeProto n)
+        {
+            if (Consumers.TryGetValue(tensor, out var list)) list.Remove(n);
         }
     }
+
+    /// <summary>Every tensor a node reads: its inputs and the outer-scope names its subgraphs use.</summary>
+    static IEnumerable<string> ReadNames(NodeProto n) =>
+        n.Input.Where(i => i.Length > 0).Concat(n.Attribute.SelectMany(SubgraphsOf).SelectMany(OuterNames));
 
     static IEnumerable<GraphProto> SubgraphsOf(AttributeProto a)
     {
@@ -120,7 +139,7 @@ public sealed class Graph
     public void AddInitializer(TensorProto t)
     {
         Proto.Initializer.Add(t);
-        Changed();
+        _index?.AddInitializer(t);
     }
 
     public void RemoveInitializer(string name)
@@ -130,19 +149,53 @@ public sealed class Graph
         Proto.Initializer.Remove(t);
         var input = Proto.Input.FirstOrDefault(i => i.Name == name);
         if (input is not null) Proto.Input.Remove(input);
-        Changed();
+        if (input is not null) Changed(); // the name is now nothing at all, not a graph input
+        else _index?.Initializers.Remove(name);
     }
 
     public void AddNode(NodeProto node)
     {
         Proto.Node.Add(node);
-        Changed();
+        _index?.AddNode(node);
     }
 
     public void RemoveNode(NodeProto node)
     {
         Proto.Node.Remove(node);
-        Changed();
+        _index?.RemoveNode(node);
+    }
+
+    /// <summary>Removes several nodes in one pass over the node list (removing them one by one is quadratic).</summary>
+    public void RemoveNodes(IReadOnlySet<NodeProto> nodes)
+    {
+        if (nodes.Count == 0) return;
+        var kept = Proto.Node.Where(n => !nodes.Contains(n)).ToList();
+        Proto.Node.Clear();
+        Proto.Node.AddRange(kept);
+        if (_index is not null) foreach (var n in nodes) _index.RemoveNode(n);
+    }
+
+    /// <summary>Makes <paramref name="node"/> read <paramref name="to"/> wherever its inputs read <paramref name="from"/>.</summary>
+    public void ReplaceInput(NodeProto node, string from, string to)
+    {
+        for (int i = 0; i < node.Input.Count; i++)
+            if (node.Input[i] == from) node.Input[i] = to;
+        if (_index is null) return;
+        // A subgraph may still read the old name from the enclosing scope.
+        if (!ReadNames(node).Contains(from)) _index.RemoveConsumer(from, node);
+        _index.AddConsumer(to, node);
+    }
+
+    /// <summary>Renames one of <paramref name="node"/>'s outputs (its old name is then written by nothing).</summary>
+    public void RenameOutput(NodeProto node, string from, string to)
+    {
+        int index = node.Output.IndexOf(from);
+        if (index < 0) throw new ArgumentException($"node '{Describe(node)}' does not write '{from}'");
+        node.Output[index] = to;
+        if (_index is null) return;
+        if (_index.Producers.TryGetValue(from, out var p) && p == node) _index.Producers.Remove(from);
+        _index.Producers[to] = node;
+        _index.Names.Add(to);
     }
 
     /// <summary>Points every reader of <paramref name="from"/> (nodes and graph outputs) at <paramref name="to"/>.</summary>
@@ -241,17 +294,23 @@ public sealed class Graph
             keep.Add(n);
             foreach (var i in n.Input.Concat(SubgraphOuterNames(n))) needed.Add(i);
         }
-        int removed = 0;
-        foreach (var n in Proto.Node.Where(n => !keep.Contains(n)).ToList()) { Proto.Node.Remove(n); removed++; }
-        foreach (var t in Proto.Initializer.Where(t => !needed.Contains(t.Name)).ToList())
-        {
-            Proto.Initializer.Remove(t);
-            var input = Proto.Input.FirstOrDefault(i => i.Name == t.Name);
-            if (input is not null) Proto.Input.Remove(input);
-        }
-        foreach (var v in Proto.ValueInfo.Where(v => !needed.Contains(v.Name)).ToList()) Proto.ValueInfo.Remove(v);
+        // Each list is filtered in one pass: removing entries one by one would be quadratic.
+        int removed = Proto.Node.Count - keep.Count;
+        Keep(Proto.Node, keep.Contains);
+        var unusedInitializers = Proto.Initializer.Where(t => !needed.Contains(t.Name)).Select(t => t.Name).ToHashSet();
+        Keep(Proto.Initializer, t => !unusedInitializers.Contains(t.Name));
+        Keep(Proto.Input, i => !unusedInitializers.Contains(i.Name));
+        Keep(Proto.ValueInfo, v => needed.Contains(v.Name));
         Changed();
         return removed;
+    }
+
+    static void Keep<T>(RepeatedField<T> list, Func<T, bool> keep)
+    {
+        var kept = list.Where(keep).ToList();
+        if (kept.Count == list.Count) return;
+        list.Clear();
+        list.AddRange(kept);
     }
 
     public static string Describe(NodeProto n) => n.Name.Length > 0 ? n.Name : $"{n.OpType}→{string.Join(",", n.Output)}";

@@ -7,7 +7,9 @@ namespace Quanta.IR;
 /// Static shape and element-type inference over the main graph. Symbolic dims (the batch "N")
 /// are carried by name; small integer tensors (shapes, indices) are tracked by value, so that
 /// exporter chains like Shape→Gather→Unsqueeze→Concat→Reshape still give Reshape a shape.
-/// Unknown ops leave their outputs unknown instead of failing.
+/// Unknown ops leave their outputs unknown instead of failing. A rule that throws (a malformed
+/// node, or a bug in the rule) does not stop inference of the rest either, but it is recorded:
+/// <see cref="Diagnose"/> lists the failures, and tests require none on the models we know.
 /// </summary>
 public static class ShapeInference
 {
@@ -21,6 +23,9 @@ public static class ShapeInference
 
     /// <summary>Infers every tensor's type and shape without touching the model.</summary>
     public static Dictionary<string, TensorTypeInfo> Analyze(Model model) => Run(model).Types;
+
+    /// <summary>The nodes whose shape rule threw, and what it threw; empty when every rule ran.</summary>
+    public static IReadOnlyList<ShapeRuleFailure> Diagnose(Model model) => Run(model).Failures;
 
     internal static InferenceState Run(Model model)
     {
@@ -40,7 +45,9 @@ public static class ShapeInference
             try { ShapeRules.Apply(ctx); }
             catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException or DivideByZeroException)
             {
-                // A malformed node (wrong attribute, bad constant) must not stop inference of the rest.
+                // A malformed node (wrong attribute, bad constant) must not stop inference of the rest;
+                // its outputs stay unknown, and the failure is kept where tests and tools can see it.
+                state.Failures.Add(new ShapeRuleFailure(Graph.Describe(node), node.OpType, $"{e.GetType().Name}: {e.Message}"));
             }
             foreach (var o in node.Output)
             {
@@ -114,9 +121,18 @@ public static class ShapeInference
     }
 }
 
+/// <summary>A node whose shape rule threw: its outputs were left unknown.</summary>
+public sealed record ShapeRuleFailure(string Node, string OpType, string Error)
+{
+    public override string ToString() => $"{OpType} '{Node}': {Error}";
+}
+
 /// <summary>What inference knows so far: types and shapes, and the values of small integer tensors.</summary>
 internal sealed class InferenceState(long opset)
 {
+    /// <summary>Rules that threw, in node order.</summary>
+    public List<ShapeRuleFailure> Failures { get; } = new();
+
     /// <summary>Integer tensors up to this many elements are tracked by value.</summary>
     public const int MaxTrackedValues = 64;
 

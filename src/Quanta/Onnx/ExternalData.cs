@@ -57,7 +57,8 @@ static class ExternalData
         }
     }
 
-    static (string File, long Offset, long Length) Resolve(TensorProto t, string folder, string modelPath)
+    /// <summary>The file a tensor's external data lies in (checked to stay inside the model's folder), its offset and length (-1: to the end).</summary>
+    internal static (string File, long Offset, long Length) Resolve(TensorProto t, string folder, string modelPath)
     {
         string? location = null;
         long offset = 0, length = -1;

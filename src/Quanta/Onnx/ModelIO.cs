@@ -44,6 +44,7 @@ public static class ModelIO
             throw QuantaException.BadInput($"{path}: not an ONNX model (no graph, IR version or opset import)");
 
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        TensorValidation.Check(proto.Graph, folder, path);
         ExternalData.Load(proto, folder, path);
         var model = new Model(proto, path);
         var problems = model.Graph.Validate();

@@ -14,31 +14,32 @@ namespace Quanta.Quantization;
 /// <para>
 /// Every float activation of the prepared graph is observed (so whatever a later recipe plans has
 /// statistics), through one streaming <see cref="Histogram"/> per tensor. MinMax, Percentile, Entropy
-/// and Mse ranges are derived from it exactly as their own observers would; MovingAverage and MeanStd
-/// keep their own observer, since a histogram cannot replay their running statistics.
+/// and Mse ranges are derived from it exactly as their own observers would. MeanStd and MovingAverage
+/// need running statistics a histogram cannot replay, so every tensor also feeds one observer of each
+/// (both cost a pass or two over the values): any recipe's method gets its own range, never a
+/// min/max standing in for it.
 /// </para>
 /// </summary>
 public sealed class CalibratedModel
 {
-    readonly Dictionary<string, Histogram> _histograms;
-    readonly Dictionary<string, IObserver> _ownObservers;
-    readonly CalibrationMethod? _ownMethod;
+    readonly Dictionary<string, Tee> _statistics;
+    readonly ResolvedRecipe _calibratedWith;
     readonly List<(string Pass, int Rewrites)> _preparation;
     readonly StaticQuantizer.CalibrationSummary _calibration;
 
     public Model Prepared { get; }
     public int Samples => _calibration.Samples;
-    public IReadOnlyDictionary<string, Histogram> Histograms => _histograms;
+    public IReadOnlyDictionary<string, Histogram> Histograms { get; }
 
     CalibratedModel(Model prepared, List<(string, int)> preparation, StaticQuantizer.CalibrationSummary calibration,
-        Dictionary<string, Histogram> histograms, Dictionary<string, IObserver> own, CalibrationMethod? ownMethod)
+        Dictionary<string, Tee> statistics, ResolvedRecipe calibratedWith)
     {
         Prepared = prepared;
         _preparation = preparation;
         _calibration = calibration;
-        _histograms = histograms;
-        _ownObservers = own;
-        _ownMethod = ownMethod;
+        _statistics = statistics;
+        _calibratedWith = calibratedWith;
+        Histograms = statistics.ToDictionary(kv => kv.Key, kv => kv.Value.Histogram);
     }
 
     /// <summary>Prepares the model and streams <paramref name="calibration"/> through it once.</summary>
@@ -48,21 +49,14 @@ public sealed class CalibratedModel
         var clock = Stopwatch.StartNew();
         var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out var preparation);
         var tensors = FloatActivations(prepared.Graph);
-        bool needsOwn = recipe.Method is CalibrationMethod.MovingAverage or CalibrationMethod.MeanStd;
-        // One observer per tensor feeds both statistics, so the parallel sink stays one call per tensor.
+        // One observer per tensor feeds all the statistics, so the parallel sink stays one call per tensor.
         var run = Calibrator.Observe(prepared, tensors, calibration,
-            () => new Tee(new Histogram(recipe.Calibration.Bins), needsOwn ? ObserverFactory.Create(recipe.Method, recipe.Calibration) : null),
+            () => new Tee(new Histogram(recipe.Calibration.Bins), new MeanStdObserver(recipe.Calibration.Sigmas),
+                new MovingAverageMinMaxObserver(recipe.Calibration.Momentum)),
             recipe.CalibBatch, runtime, progress);
-        var histograms = new Dictionary<string, Histogram>(run.Observers.Count);
-        var own = new Dictionary<string, IObserver>();
-        foreach (var (name, observer) in run.Observers)
-        {
-            var tee = (Tee)observer;
-            histograms[name] = tee.Histogram;
-            if (tee.Own is not null) own[name] = tee.Own;
-        }
+        var statistics = run.Observers.ToDictionary(kv => kv.Key, kv => (Tee)kv.Value);
         var summary = new StaticQuantizer.CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, clock.Elapsed.TotalSeconds);
-        return new CalibratedModel(prepared, preparation, summary, histograms, own, needsOwn ? recipe.Method : null);
+        return new CalibratedModel(prepared, preparation, summary, statistics, recipe);
     }
 
     /// <summary>Plans, resolves and writes <paramref name="recipe"/> on the calibrated statistics.</summary>
@@ -76,16 +70,27 @@ public sealed class CalibratedModel
         return StaticQuantizer.Write(Prepared, _preparation, plan, ranges, recipe, _calibration, clock);
     }
 
-    (float Min, float Max) Range(string tensor, ResolvedRecipe recipe, Numerics.QuantSpec spec)
+    /// <summary>The range <paramref name="recipe"/>'s calibration method gives <paramref name="tensor"/>, from the statistics gathered once.</summary>
+    internal (float Min, float Max) Range(string tensor, ResolvedRecipe recipe, Numerics.QuantSpec spec)
     {
-        if (!_histograms.TryGetValue(tensor, out var h))
+        if (!_statistics.TryGetValue(tensor, out var s))
             throw new InvalidOperationException($"tensor '{tensor}' was not observed during calibration");
-        if (_ownMethod == recipe.Method && _ownObservers.TryGetValue(tensor, out var own)) return own.Range(spec);
-        var observer = ObserverFactory.FromHistogram(recipe.Method, h, recipe.Calibration);
-        if (observer is not null) return observer.Range(spec);
-        // MinMax (and, without their own statistics, MovingAverage/MeanStd): the range that clips nothing.
-        if (h.Count == 0) throw QuantaException.BadInput($"tensor '{tensor}': no finite values observed during calibration");
-        return (h.Min, h.Max);
+        if (s.Histogram.Count == 0) throw QuantaException.BadInput($"tensor '{tensor}': no finite values observed during calibration");
+        switch (recipe.Method)
+        {
+            case CalibrationMethod.MinMax: return (s.Histogram.Min, s.Histogram.Max);
+            case CalibrationMethod.MeanStd: return s.MeanStd.Range(recipe.Calibration.Sigmas);
+            case CalibrationMethod.MovingAverage:
+                // Its running range depends on the momentum and on how the samples were batched.
+                if (recipe.Calibration.Momentum != _calibratedWith.Calibration.Momentum || recipe.CalibBatch != _calibratedWith.CalibBatch)
+                    throw QuantaException.BadInput(
+                        $"moving-average ranges were gathered with momentum {_calibratedWith.Calibration.Momentum} and batches of {_calibratedWith.CalibBatch}; " +
+                        $"this recipe asks for momentum {recipe.Calibration.Momentum} and batches of {recipe.CalibBatch}: calibrate with those settings");
+                return s.MovingAverage.Range(spec);
+            default:
+                return ObserverFactory.FromHistogram(recipe.Method, s.Histogram, recipe.Calibration)?.Range(spec)
+                    ?? throw new InvalidOperationException($"no range for calibration method {recipe.Method}");
+        }
     }
 
     /// <summary>Float tensors computed at run time: the graph inputs and every node output that is not a constant.</summary>
@@ -102,17 +107,19 @@ public sealed class CalibratedModel
         return list;
     }
 
-    /// <summary>Feeds one tensor's values to its histogram and, for running-statistics methods, its own observer.</summary>
-    sealed class Tee(Histogram histogram, IObserver? own) : IObserver
+    /// <summary>Feeds one tensor's values to its histogram and to the running-statistics observers.</summary>
+    sealed class Tee(Histogram histogram, MeanStdObserver meanStd, MovingAverageMinMaxObserver movingAverage) : IObserver
     {
         public Histogram Histogram { get; } = histogram;
-        public IObserver? Own { get; } = own;
+        public MeanStdObserver MeanStd { get; } = meanStd;
+        public MovingAverageMinMaxObserver MovingAverage { get; } = movingAverage;
         public long Count => Histogram.Count;
 
         public void Observe(ReadOnlySpan<float> values)
         {
             Histogram.Add(values);
-            Own?.Observe(values);
+            MeanStd.Observe(values);
+            MovingAverage.Observe(values);
         }
 
         public (float Min, float Max) Range(Numerics.QuantSpec spec) => (Histogram.Min, Histogram.Max);

@@ -16,10 +16,10 @@ static class ParamResolver
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
         {
             var (min, max) = ranges[t.Name];
-            plan.Params[t.Name] = QuantMath.FromRange(min, max, t.Spec);
+            plan.SetParams(t.Name, QuantMath.FromRange(min, max, t.Spec));
         }
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
-            plan.Params[t.Name] = plan.Params[plan.ParamsSource(t.Name)];
+            plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {
             var tensor = g.Initializer(t.Name)!;
@@ -27,12 +27,12 @@ static class ParamResolver
             var shape = tensor.Dims.ToArray();
             // Below 8 bits a few outliers would set the step for a whole channel: clip where it lowers the error.
             bool clip = t.Spec.Bits < 8;
-            plan.Params[t.Name] = t.Axis is { } axis && shape.Length > axis
+            plan.SetParams(t.Name, t.Axis is { } axis && shape.Length > axis
                 ? clip ? WeightClipping.PerChannel(values, shape, axis, t.Spec) : QuantMath.PerChannel(values, shape, axis, t.Spec)
-                : clip ? WeightClipping.PerTensor(values, t.Spec) : QuantMath.PerTensor(values, t.Spec);
+                : clip ? WeightClipping.PerTensor(values, t.Spec) : QuantMath.PerTensor(values, t.Spec));
         }
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
-            plan.Params[t.Name] = BiasParams(plan, t, g.Initializer(t.Name)!.Dims.ToArray());
+            plan.SetParams(t.Name, BiasParams(plan, t, g.Initializer(t.Name)!.Dims.ToArray()));
     }
 
     static QuantParams BiasParams(QuantPlan plan, TensorPlan bias, long[] shape)

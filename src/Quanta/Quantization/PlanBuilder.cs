@@ -15,10 +15,15 @@ public sealed class PlanBuilder
     public QuantPlan Plan { get; } = new();
     NodeProto _node = null!;
 
+    readonly Glob _overridePatterns;
+    readonly NodeOverride[] _overrides;
+
     public PlanBuilder(Graph graph, ResolvedRecipe recipe)
     {
         Graph = graph;
         Recipe = recipe;
+        _overridePatterns = new Glob(recipe.Nodes.Keys);
+        _overrides = recipe.Nodes.Values.ToArray();
     }
 
     internal void Begin(NodeProto node) => _node = node;
@@ -61,19 +66,14 @@ public sealed class PlanBuilder
     public bool PerChannel => Override(_node)?.PerChannel ?? Recipe.PerChannel;
 
     /// <summary>The override that applies to a node: exact name or glob pattern; later entries win.</summary>
-    public NodeOverride? Override(NodeProto node)
-    {
-        NodeOverride? found = null;
-        foreach (var (pattern, o) in Recipe.Nodes)
-            if (Glob.Matches(pattern, node.Name)) found = o;
-        return found;
-    }
+    public NodeOverride? Override(NodeProto node) =>
+        _overridePatterns.LastMatch(node.Name) is var i and >= 0 ? _overrides[i] : null;
 
     /// <summary>Quantize <paramref name="tensor"/> as an activation (its range comes from calibration).</summary>
     public void Activation(string tensor)
     {
         if (tensor.Length == 0 || Plan.Tensors.ContainsKey(tensor) || !IsFloat(tensor)) return;
-        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Activation, ActivationSpec);
+        Plan.Add(new TensorPlan(tensor, TensorRole.Activation, ActivationSpec));
     }
 
     /// <summary>Quantize the node's output unless the model returns it (outputs stay float for users).</summary>
@@ -87,27 +87,32 @@ public sealed class PlanBuilder
     public void SameAs(string output, string input)
     {
         if (Graph.IsGraphOutput(output) || Plan.Tensors.ContainsKey(output)) return;
-        Plan.Tensors[output] = new TensorPlan(output, TensorRole.Activation, Plan.Tensors[input].Spec, SameAs: input);
+        Plan.Add(new TensorPlan(output, TensorRole.Activation, Plan.Tensors[input].Spec, SameAs: input));
     }
 
     /// <summary>A constant weight, quantized per channel along <paramref name="axis"/> (its output channels) when per-channel is on.</summary>
     public void Weight(string tensor, int? axis, QuantSpec? spec = null)
     {
         if (Plan.Tensors.ContainsKey(tensor) || !IsFloat(tensor)) return;
-        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null, ChannelAxis: axis);
+        Plan.Add(new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null, ChannelAxis: axis));
     }
 
     /// <summary>A constant bias: int32 with scale input scale × weight scale.</summary>
     public void Bias(string tensor, string input, string weight)
     {
         if (tensor.Length == 0 || Plan.Tensors.ContainsKey(tensor)) return;
-        Plan.Tensors[tensor] = new TensorPlan(tensor, TensorRole.Bias, new QuantSpec(QuantType.Int32, Symmetric: true),
-            Plan.Tensors[weight].Axis is null ? null : 0, BiasInput: input, BiasWeight: weight);
+        Plan.Add(new TensorPlan(tensor, TensorRole.Bias, new QuantSpec(QuantType.Int32, Symmetric: true),
+            Plan.Tensors[weight].Axis is null ? null : 0, BiasInput: input, BiasWeight: weight));
     }
 
-    public void KeepFloat(string reason) => Plan.KeptFloat.Add(new KeptFloat(Graph.Describe(_node), _node.OpType, reason));
+    public void KeepFloat(string reason) => Plan.KeepFloat(new KeptFloat(Graph.Describe(_node), _node.OpType, reason));
 
-    public void Fuse(NodeProto activation) => Plan.FusedActivations.Add(activation);
+    /// <summary>Folds a Relu/Clip into its producer's output quantization; its own output is quantized instead.</summary>
+    public void FuseActivation(NodeProto activation)
+    {
+        Plan.FuseActivation(activation);
+        Output(activation.Output[0]);
+    }
 
     public long Attribute(NodeProto node, string name, long fallback) =>
         node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;

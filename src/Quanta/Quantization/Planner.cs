@@ -14,16 +14,17 @@ public static class Planner
     {
         var builder = new PlanBuilder(graph, recipe);
         var opTypes = recipe.OpTypes is null ? null : new HashSet<string>(recipe.OpTypes, StringComparer.OrdinalIgnoreCase);
+        var exclude = new Glob(recipe.Exclude);
         foreach (var node in graph.TopologicalOrder())
         {
             builder.Begin(node);
             var quantizer = OpRegistry.For(node.Domain, node.OpType);
             if (quantizer is null) { builder.KeepFloat("no quantized form"); continue; }
             if (opTypes is not null && !opTypes.Contains(node.OpType)) { builder.KeepFloat("op type not selected (--op-types)"); continue; }
-            if (recipe.Exclude.Any(p => Glob.Matches(p, node.Name))) { builder.KeepFloat("excluded (--exclude)"); continue; }
+            if (exclude.Matches(node.Name)) { builder.KeepFloat("excluded (--exclude)"); continue; }
             if (builder.Override(node)?.Quantize == false) { builder.KeepFloat("kept float by the recipe"); continue; }
             if (!builder.IsFloat(node.Output[0])) { builder.KeepFloat("not a float computation"); continue; }
-            if (quantizer.Annotate(node, builder)) builder.Plan.QuantizedNodes.Add(node);
+            if (quantizer.Annotate(node, builder)) builder.Plan.MarkQuantized(node);
         }
         return builder.Plan;
     }

@@ -20,7 +20,8 @@ public static class QdqWriter
     {
         var g = model.Graph;
         string qdqDomain = ChooseDomain(model, plan);
-        foreach (var activation in plan.FusedActivations) RemoveFusedActivation(g, activation);
+        foreach (var activation in plan.FusedActivations) g.RenameOutput(g.Producer(activation.Input[0])!, activation.Input[0], activation.Output[0]);
+        g.RemoveNodes(plan.FusedActivations.ToHashSet());
 
         var written = new HashSet<string>();
         foreach (var t in plan.Tensors.Values)
@@ -32,7 +33,8 @@ public static class QdqWriter
                 case TensorRole.Bias: QuantizeConstant(g, plan, t, qdqDomain); break;
             }
         }
-        // Folded Clips leave their min/max constants behind; runtimes warn about unused initializers.
+        // Folded Clips leave their min/max constants behind, quantized weights their float originals;
+        // runtimes warn about unused initializers.
         g.RemoveUnused();
         g.SortTopologically();
     }
@@ -50,14 +52,6 @@ public static class QdqWriter
         return "com.microsoft";
     }
 
-    static void RemoveFusedActivation(Graph g, NodeProto activation)
-    {
-        var producer = g.Producer(activation.Input[0])!;
-        int index = producer.Output.IndexOf(activation.Input[0]);
-        producer.Output[index] = activation.Output[0];
-        g.RemoveNode(activation);
-    }
-
     static void QuantizeActivation(Graph g, QuantPlan plan, TensorPlan t, string domain, HashSet<string> written)
     {
         string source = plan.ParamsSource(t.Name);
@@ -70,8 +64,7 @@ public static class QdqWriter
             [t.Name, TensorNames.Scale(source), TensorNames.ZeroPoint(source)], quantized, p.Axis));
         g.AddNode(Node("DequantizeLinear", domain, TensorNames.DequantizeNode(t.Name),
             [quantized, TensorNames.Scale(source), TensorNames.ZeroPoint(source)], dequantized, p.Axis));
-        foreach (var reader in readers) Rewire(reader, t.Name, dequantized);
-        g.Changed();
+        foreach (var reader in readers) g.ReplaceInput(reader, t.Name, dequantized);
     }
 
     static void QuantizeConstant(Graph g, QuantPlan plan, TensorPlan t, string domain)
@@ -88,9 +81,8 @@ public static class QdqWriter
         string dequantized = TensorNames.Dequantized(t.Name);
         g.AddNode(Node("DequantizeLinear", domain, TensorNames.DequantizeNode(t.Name),
             [TensorNames.Quantized(t.Name), TensorNames.Scale(t.Name), TensorNames.ZeroPoint(t.Name)], dequantized, p.Axis, p.BlockSize));
-        foreach (var reader in readers) Rewire(reader, t.Name, dequantized);
-        if (g.Consumers(t.Name).Count == 0 && !g.IsGraphOutput(t.Name)) g.RemoveInitializer(t.Name);
-        g.Changed();
+        // The float original, now unread, goes with the rest in RemoveUnused (one pass, not one per weight).
+        foreach (var reader in readers) g.ReplaceInput(reader, t.Name, dequantized);
     }
 
     static void AddScaleAndZeroPoint(Graph g, string tensor, QuantParams p)
@@ -102,12 +94,6 @@ public static class QdqWriter
 
     static long[] BlockedParamShape(Graph g, string tensor, QuantParams p) =>
         QuantMath.ParamShape(p, g.Initializer(tensor)!.Dims.ToArray());
-
-    static void Rewire(NodeProto reader, string from, string to)
-    {
-        for (int i = 0; i < reader.Input.Count; i++)
-            if (reader.Input[i] == from) reader.Input[i] = to;
-    }
 
     static NodeProto Node(string op, string domain, string name, string[] inputs, string output, int? axis, int blockSize = 0)
     {

@@ -38,14 +38,44 @@ public sealed record KeptFloat(string Node, string OpType, string Reason);
 /// </summary>
 public sealed class QuantPlan
 {
-    public Dictionary<string, TensorPlan> Tensors { get; } = new();
-    public List<NodeProto> QuantizedNodes { get; } = new();
-    public List<KeptFloat> KeptFloat { get; } = new();
+    readonly Dictionary<string, TensorPlan> _tensors = new();
+    readonly List<NodeProto> _quantizedNodes = new();
+    readonly List<KeptFloat> _keptFloat = new();
+    readonly List<NodeProto> _fusedActivations = new();
+    readonly Dictionary<string, QuantParams> _params = new();
+
+    public IReadOnlyDictionary<string, TensorPlan> Tensors => _tensors;
+    public IReadOnlyList<NodeProto> QuantizedNodes => _quantizedNodes;
+    public IReadOnlyList<KeptFloat> KeptFloat => _keptFloat;
 
     /// <summary>Relu/Clip nodes that the output quantization of their producer makes redundant.</summary>
-    public List<NodeProto> FusedActivations { get; } = new();
+    public IReadOnlyList<NodeProto> FusedActivations => _fusedActivations;
 
-    public Dictionary<string, QuantParams> Params { get; } = new();
+    /// <summary>Each planned tensor's scale and zero point, once resolved.</summary>
+    public IReadOnlyDictionary<string, QuantParams> Params => _params;
+
+    /// <summary>Records the decision for a tensor; each tensor is decided once.</summary>
+    public void Add(TensorPlan tensor)
+    {
+        if (!_tensors.TryAdd(tensor.Name, tensor)) throw new InvalidOperationException($"tensor '{tensor.Name}' is already planned");
+    }
+
+    public void MarkQuantized(NodeProto node) => _quantizedNodes.Add(node);
+
+    public void KeepFloat(KeptFloat kept) => _keptFloat.Add(kept);
+
+    /// <summary>
+    /// Folds a Relu/Clip into the quantization of its input: that input (its producer's output) is
+    /// no longer quantized itself, the activation's output takes its place (the caller plans it).
+    /// The input must have no other reader, so nothing else shares or derives from its parameters.
+    /// </summary>
+    public void FuseActivation(NodeProto activation)
+    {
+        _tensors.Remove(activation.Input[0]);
+        _fusedActivations.Add(activation);
+    }
+
+    public void SetParams(string tensor, QuantParams p) => _params[tensor] = p;
 
     /// <summary>Activations whose ranges calibration must measure (not those that share another's).</summary>
     public IEnumerable<string> TensorsToCalibrate =>

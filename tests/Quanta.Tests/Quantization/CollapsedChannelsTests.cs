@@ -17,8 +17,8 @@ public class CollapsedChannelsTests
         graph.AddInitializer(Tensors.FromFloats("w", [4, 2, 1, 1], Weights));
         var plan = new QuantPlan();
         var spec = new QuantSpec(type, Symmetric: true);
-        plan.Tensors["w"] = new TensorPlan("w", TensorRole.Weight, spec, perChannel ? 0 : null, ChannelAxis: 0);
-        plan.Params["w"] = perChannel ? QuantMath.PerChannel(Weights, [4, 2, 1, 1], 0, spec) : QuantMath.PerTensor(Weights, spec);
+        plan.Add(new TensorPlan("w", TensorRole.Weight, spec, perChannel ? 0 : null, ChannelAxis: 0));
+        plan.SetParams("w", perChannel ? QuantMath.PerChannel(Weights, [4, 2, 1, 1], 0, spec) : QuantMath.PerTensor(Weights, spec));
         return (graph, plan);
     }
 

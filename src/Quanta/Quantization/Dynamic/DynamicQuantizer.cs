@@ -29,11 +29,12 @@ public static class DynamicQuantizer
         var c = new DynamicContext(g, spec, options.PerChannel, options.Kernel);
         var converted = new Dictionary<string, int>();
         var kept = new List<KeptFloat>();
+        var exclude = new Glob(options.Exclude);
         foreach (var node in g.Nodes.ToList())
         {
             var op = Array.Find(Ops, o => o.OpType == node.OpType && node.Domain is "" or "ai.onnx");
             if (op is null || !options.OpTypes.Contains(op.OpType)) continue;
-            if (options.Exclude.Any(p => Glob.Matches(p, node.Name)))
+            if (exclude.Matches(node.Name))
             {
                 kept.Add(new KeptFloat(node.Name, node.OpType, "excluded"));
                 continue;

@@ -26,10 +26,7 @@ sealed class ActivationFusion : IOpQuantizer
             plan.KeepFloat("not directly after a quantized op");
             return false;
         }
-        // The producer's output is no longer quantized itself; the activation's output takes its place.
-        plan.Plan.Tensors.Remove(input);
-        plan.Output(node.Output[0]);
-        plan.Fuse(node);
+        plan.FuseActivation(node);
         return true;
     }
 

@@ -30,10 +30,11 @@ public static class WeightOnlyQuantizer
 
         var layers = new List<LinearLayer>();
         var kept = new List<KeptFloat>();
+        var exclude = new Glob(options.Exclude);
         foreach (var node in g.Nodes.ToList())
         {
             if (node.Domain is not ("" or "ai.onnx") || !options.OpTypes.Contains(node.OpType)) continue;
-            if (options.Exclude.Any(p => Glob.Matches(p, node.Name))) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
+            if (exclude.Matches(node.Name)) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
             var (layer, reason) = LinearLayer.Find(g, node, fuseBias: options.Format == WeightOnlyFormat.MatMulNBits);
             if (layer is null) kept.Add(new KeptFloat(node.Name, node.OpType, reason!));
             else if (layer.K < options.BlockSize / 2) kept.Add(new KeptFloat(node.Name, node.OpType, $"K = {layer.K} is far below the block size"));
