@@ -68,7 +68,8 @@ public static class DataSource
 
     /// <summary>
     /// An .npz: a lone data array (besides labels) feeds the model's only input, as a single .npy
-    /// does; several arrays feed the inputs their keys name.
+    /// does; several arrays feed the inputs their keys name. An array named x, images, data or
+    /// input is "the" data of a single-input file when no other array has as many samples.
     /// </summary>
     internal static IDataset OpenNpz(string path, DataOptions options)
     {
@@ -76,10 +77,24 @@ public static class DataSource
         var labels = NpyEntry.LabelsOf(members);
         var data = members.Where(m => labels is null || m.Key != labels.Value.Key).ToList();
         if (data.Count == 0) throw QuantaException.BadInput($"{path}: the .npz holds only a label array ({labels!.Value.Key})");
+        if (data.FirstOrDefault(d => GenericDataKeys.Contains(d.Key)) is { Entry: not null } generic)
+        {
+            long samples = Samples(generic.Entry);
+            data = data.Where(d => d.Key == generic.Key || Samples(d.Entry) == samples).ToList();
+        }
         var arrays = data.Count == 1
             ? [(null, data[0].Entry)]
             : data.Select(d => ((string?)d.Key, d.Entry)).ToList();
         return OpenArrays(path, arrays, labels?.Entry, options);
+    }
+
+    static readonly string[] GenericDataKeys = ["x", "images", "data", "input"];
+
+    static long Samples(NpyEntry entry)
+    {
+        using var s = entry.Open();
+        var shape = NpyHeader.Read(s, entry.What).Shape;
+        return shape.Length == 0 ? -1 : shape[0];
     }
 
     static IDataset OpenArrays(string path, List<(string? Name, NpyEntry Entry)> arrays, NpyEntry? labels, DataOptions options)

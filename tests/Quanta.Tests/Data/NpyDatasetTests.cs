@@ -64,8 +64,11 @@ public class NpyDatasetTests
 
         var ds = DataSource.Open(path, new DataOptions(Preprocessing.Identity));
         Assert.Equal([784L], ds.SampleShape);
-        var (data, _, _) = BatchUtil.ReadAll(ds, 4);
-        Assert.Equal(values.Select(v => (float)v), data);
+        // Floats are taken as they are; integer arrays keep their type (token ids feed int64 inputs unchanged).
+        var batches = ds.Batches(4).ToList();
+        var read = batches.SelectMany(b => b.Inputs[0].Values.Cast<object>().Select(Convert.ToDouble)).ToArray();
+        Assert.Equal(values.Select(v => (double)v), read);
+        Assert.Equal(descr switch { "<f8" => ElementType.Float, "<i4" => ElementType.Int32, _ => ElementType.Int64 }, batches[0].Inputs[0].ElementType);
     }
 
     [Fact]
@@ -129,18 +132,26 @@ public class NpyDatasetTests
     }
 
     [Fact]
-    public void Npz_UnknownNames_FirstArrayWithoutLabels()
+    public void Npz_OtherNames_AreModelInputs()
     {
         using var tmp = new TempDir();
         var path = tmp["o.npz"];
         Writers.Npz(path, CompressionLevel.Fastest,
             ("features", Writers.Npy(Images(3), [3, 784])),
-            ("other", Writers.Npy(new float[] { 5 }, [1, 1])));
+            ("other", Writers.Npy(new float[] { 5, 6, 7 }, [3, 1])));
         var ds = DataSource.Open(path, new DataOptions(Preprocessing.Identity));
         Assert.False(ds.HasLabels);
         Assert.Equal(3, ds.Count);
-        Assert.Contains("features.npy", ds.Description);
-        Assert.Equal(Images(3), BatchUtil.ReadAll(ds, 2).Data);
+        Assert.Contains("inputs features, other", ds.Description);
+        var b = ds.Batches(2).First();
+        Assert.Equal(["features", "other"], b.Inputs.Select(t => t.Name));
+        Assert.Equal(Images(2), (float[])b.Inputs[0].Values);
+
+        // Arrays that cannot be inputs of one sample each are named, not guessed.
+        Writers.Npz(tmp["bad.npz"], CompressionLevel.Fastest,
+            ("features", Writers.Npy(Images(3), [3, 784])), ("other", Writers.Npy(new float[] { 5 }, [1, 1])));
+        var e = Assert.Throws<QuantaException>(() => DataSource.Open(tmp["bad.npz"], new DataOptions(Preprocessing.Identity)));
+        Assert.Contains("arrays disagree on the number of samples (features: 3, other: 1)", e.Message);
     }
 
     [Fact]
