@@ -38,7 +38,7 @@ static class DemoDetectCommand
             Printer.Note($"int8: {quantized.Recipe.Describe()}");
 
             string video = Path.Combine(folder, "detect.mp4");
-            var summary = DetectCommand.Run(int8Path, floatPath, $"scenes:{parse.GetValue(frames)}", seed: 0, video,
+            var summary = DetectCommand.Run(int8Path, floatPath, $"scenes:{parse.GetValue(frames)}", seed: 0, video, null,
                 new DetectorOptions(parse.GetValue(threads)), new LoopOptions(FramesPerSecond: 10, Label: "INT8"), folder, "Quanta demo detect");
             if (parse.GetValue(json)) Printer.Json(summary);
             else summary.Print();

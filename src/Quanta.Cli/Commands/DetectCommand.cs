@@ -29,10 +29,11 @@ static class DetectCommand
         threads.Description = "ONNX Runtime intra-op threads per model (0 = all cores; default 1, as a small device runs one frame at a time)";
         var score = new Option<float>("--score-threshold") { Description = "Keep detections scoring at least this", DefaultValueFactory = _ => 0.7f };
         var nms = new Option<float>("--nms-iou") { Description = "Non-maximum suppression: drop boxes overlapping a better one by more than this IoU", DefaultValueFactory = _ => 0.3f };
+        var detections = new Option<string?>("--detections") { Description = "Write every detection of MODEL as CSV (frame, x1, y1, x2, y2, score; normalised)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated scenes (scenes:N)", DefaultValueFactory = _ => 0 };
         var json = CommonOptions.Json();
         var command = new Command("detect", "Run a detector on every frame of a video, image folder, camera or generated scenes: boxes drawn, FPS and latency measured, float vs int8 compared")
-            { model, source, compare, output, realtime, fps, frames, threads, score, nms, seed, json };
+            { model, source, compare, output, detections, realtime, fps, frames, threads, score, nms, seed, json };
         var report = Report.ReportOption.AddTo(command);
         report.Description = "Write DIR/report.html: the table, per-frame latency plot, annotated frames";
         command.SetAction(parse =>
@@ -43,7 +44,7 @@ static class DetectCommand
             if (parse.GetValue(fps) is <= 0) throw QuantaException.BadInput($"--fps {parse.GetValue(fps)}: must be positive");
             var loop = new LoopOptions(parse.GetValue(realtime), parse.GetValue(fps), parse.GetValue(frames));
             var summary = Run(parse.GetValue(model)!, parse.GetValue(compare), parse.GetValue(source)!, parse.GetValue(seed), parse.GetValue(output),
-                detector, loop, parse.GetValue(report), "Quanta detect");
+                parse.GetValue(detections), detector, loop, parse.GetValue(report), "Quanta detect");
             if (parse.GetValue(json)) Printer.Json(summary);
             else summary.Print();
             return 0;
@@ -53,18 +54,19 @@ static class DetectCommand
 
     /// <summary>Opens everything, runs the loop with a live line, writes the report; shared with `demo detect`.</summary>
     public static DetectSummary Run(string modelPath, string? referencePath, string sourceSpec, int seed, string? output,
-        DetectorOptions detector, LoopOptions loop, string? reportDir, string title)
+        string? detectionsPath, DetectorOptions detector, LoopOptions loop, string? reportDir, string title)
     {
         // Models first: a model that does not fit the head is reported before a camera is opened.
         using var model = new DetectorSession(modelPath, detector);
         using var reference = referencePath is null ? null : new DetectorSession(referencePath, detector);
         using var source = FrameSources.Open(sourceSpec, seed);
         using var sink = output is null ? null : FrameSinks.Open(output, source.Width, source.Height, DetectLoop.OutputFrameRate(source, loop));
+        using var log = detectionsPath is null ? null : new DetectionLog(detectionsPath);
         var live = new LiveLine();
         LoopResult result;
         try
         {
-            result = DetectLoop.Run(source, model, reference, sink, loop, live);
+            result = DetectLoop.Run(source, model, reference, sink, loop, live, log);
         }
         finally
         {

@@ -10,14 +10,14 @@ sealed record DetectRow(string Model, string Path, double? F1, double? Precision
 
 /// <summary>One run of the loop: the per-model rows and the loop's own speed and memory.</summary>
 sealed record DetectSummary(string Source, long Frames, long Dropped, double LoopFps, double LatencyP50Ms, double LatencyP99Ms,
-    long RssFirstBytes, long RssLastBytes, string? Output, List<DetectRow> Rows)
+    long RssFirstBytes, long RssLastBytes, IReadOnlyList<MemorySample> Memory, string? Output, List<DetectRow> Rows)
 {
     public static DetectSummary From(LoopResult r, string model, string? reference, string? output)
     {
         var rows = new List<DetectRow> { Row("model", model, r.VsTruth, r.VsReference, r.InferenceMs) };
         if (reference is not null) rows.Add(Row("reference", reference, r.ReferenceVsTruth, null, r.ReferenceInferenceMs!));
         return new DetectSummary(r.Source, r.Frames, r.Dropped, r.Fps, LoopResult.Percentile(r.LatencyMs, 0.5), LoopResult.Percentile(r.LatencyMs, 0.99),
-            r.Memory.Count > 0 ? r.Memory[0].RssBytes : 0, r.Memory.Count > 0 ? r.Memory[^1].RssBytes : 0, output, rows);
+            r.Memory.Count > 0 ? r.Memory[0].RssBytes : 0, r.Memory.Count > 0 ? r.Memory[^1].RssBytes : 0, r.Memory, output, rows);
     }
 
     static DetectRow Row(string role, string path, DetectionTally? truth, DetectionTally? vsReference, float[] inference)

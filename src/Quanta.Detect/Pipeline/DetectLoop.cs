@@ -23,6 +23,7 @@ public sealed class DetectLoop
     readonly DetectorSession _detector;
     readonly DetectorSession? _reference;
     readonly IFrameSink? _sink;
+    readonly DetectionLog? _log;
     readonly LoopOptions _options;
     readonly IProgress<LoopStatus>? _progress;
 
@@ -34,9 +35,9 @@ public sealed class DetectLoop
     readonly float[] _window = new float[512], _scratch = new float[512];
     long _dropped, _completed, _started;
 
-    DetectLoop(IFrameSource source, DetectorSession detector, DetectorSession? reference, IFrameSink? sink, LoopOptions options, IProgress<LoopStatus>? progress)
+    DetectLoop(IFrameSource source, DetectorSession detector, DetectorSession? reference, IFrameSink? sink, DetectionLog? log, LoopOptions options, IProgress<LoopStatus>? progress)
     {
-        (_source, _detector, _reference, _sink, _options, _progress) = (source, detector, reference, sink, options, progress);
+        (_source, _detector, _reference, _sink, _log, _options, _progress) = (source, detector, reference, sink, log, options, progress);
         _pool = new FramePool(source.Width, source.Height, 2 * options.QueueCapacity + 3);
         int expected = Math.Min(options.MaxFrames ?? source.Count ?? 4096, source.Count ?? int.MaxValue);
         _latency = new(expected); _inference = new(expected); _referenceInference = new(reference is null ? 0 : expected);
@@ -44,8 +45,8 @@ public sealed class DetectLoop
     }
 
     public static LoopResult Run(IFrameSource source, DetectorSession detector, DetectorSession? reference, IFrameSink? sink,
-        LoopOptions options, IProgress<LoopStatus>? progress = null, CancellationToken cancel = default) =>
-        new DetectLoop(source, detector, reference, sink, options, progress).Run(cancel);
+        LoopOptions options, IProgress<LoopStatus>? progress = null, DetectionLog? log = null, CancellationToken cancel = default) =>
+        new DetectLoop(source, detector, reference, sink, log, options, progress).Run(cancel);
 
     LoopResult Run(CancellationToken cancel)
     {
@@ -78,6 +79,7 @@ public sealed class DetectLoop
         }
         double seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
         _sink?.Complete();
+        _log?.Complete();
         _memory.Add(new MemorySample(_completed, ProcessMemory.RssBytes()));
         return new LoopResult
         {
@@ -136,6 +138,7 @@ public sealed class DetectLoop
             while (input.TryRead(out var frame))
             {
                 Score(frame);
+                _log?.Write(frame);
                 double elapsed = Stopwatch.GetElapsedTime(_started).TotalSeconds;
                 if (_sink is not null || _samples.Count < _options.KeepSamples)
                 {
