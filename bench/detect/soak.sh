@@ -13,7 +13,9 @@ python3 - artifacts/soak.json <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 mem = s["memory"]
-for m in mem: print(f'{m["frames"]:>6} frames  RSS {m["rssBytes"] / 2**20:8.1f} MiB')
+for m in mem: print(f'{m["frames"]:>6} frames  RSS {m["rssBytes"] / 2**20:8.1f} MiB  managed allocations so far {m["allocatedBytes"] / 2**20:8.1f} MiB')
 first, last = mem[0]["rssBytes"], mem[-1]["rssBytes"]
 print(f'{s["frames"]} frames at {s["loopFps"]:.1f} FPS; RSS {first / 2**20:.1f} MiB at frame {mem[0]["frames"]} -> {last / 2**20:.1f} MiB at the end ({(last - first) / 2**20:+.1f} MiB)')
+frames = mem[-1]["frames"] - mem[0]["frames"]
+if frames > 0: print(f'managed allocation per frame after warm-up: {(mem[-1]["allocatedBytes"] - mem[0]["allocatedBytes"]) / frames:.0f} bytes (timing log, status line, the allocations inside ONNX Runtime\'s managed Run)')
 PY

@@ -80,7 +80,7 @@ public sealed class DetectLoop
         double seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
         _sink?.Complete();
         _log?.Complete();
-        _memory.Add(new MemorySample(_completed, ProcessMemory.RssBytes()));
+        _memory.Add(Sample());
         return new LoopResult
         {
             Source = _source.Description, Frames = _completed, Dropped = _dropped, WallSeconds = seconds,
@@ -173,7 +173,7 @@ public sealed class DetectLoop
         if (_reference is not null) _referenceInference.Add((float)frame.ReferenceInferenceMs);
         _window[_completed % _window.Length] = latency;
         _completed++;
-        if (_completed % _options.MemoryEvery == 0) _memory.Add(new MemorySample(_completed, ProcessMemory.RssBytes()));
+        if (_completed % _options.MemoryEvery == 0) _memory.Add(Sample());
         long now = Stopwatch.GetTimestamp();
         if (_progress is not null && Stopwatch.GetElapsedTime(_lastReport, now).TotalMilliseconds >= 250)
         {
@@ -199,6 +199,8 @@ public sealed class DetectLoop
             note = $"{frame.Detections.Count} detections, {frame.Truth.Count} faces in the scene";
         if (note is not null) _samples.Add(new AnnotatedFrame(frame.Index, frame.Width, frame.Height, (byte[])frame.Pixels.Clone(), note));
     }
+
+    MemorySample Sample() => new(_completed, ProcessMemory.RssBytes(), GC.GetTotalAllocatedBytes());
 
     double FrameRate => _options.FramesPerSecond ?? _source.FramesPerSecond ?? 30;
 

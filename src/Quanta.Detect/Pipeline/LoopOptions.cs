@@ -23,5 +23,5 @@ public readonly record struct LoopStatus(long Frames, long? Total, double Fps, d
 /// <summary>An annotated frame kept for the report.</summary>
 public sealed record AnnotatedFrame(long Index, int Width, int Height, byte[] Pixels, string Note);
 
-/// <summary>Resident memory after a number of frames.</summary>
-public readonly record struct MemorySample(long Frames, long RssBytes);
+/// <summary>Resident memory after a number of frames, and the bytes the process has allocated on the managed heap so far.</summary>
+public readonly record struct MemorySample(long Frames, long RssBytes, long AllocatedBytes);

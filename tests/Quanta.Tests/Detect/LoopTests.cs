@@ -61,6 +61,31 @@ public class LoopTests(DetectFixture files) : IClassFixture<DetectFixture>
         Assert.Contains("data:image/png;base64", html);
     }
 
+    [Fact]
+    public void CliWritesDetectionsAsCsvForTheFramesAsked()
+    {
+        string csv = Path.Combine(files.Folder, "det.csv");
+        var r = CliRunner.Run("detect", files.Detector, "--source", "scenes:6", "--seed", "5", "--frames", "2", "--realtime", "--fps", "200", "--detections", csv);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("frame,x1,y1,x2,y2,score", lines[0]);
+        Assert.True(lines.Length > 1);
+        Assert.All(lines.Skip(1), l => Assert.Contains(l.Split(',')[0], new[] { "0", "1" }));
+        Assert.All(lines.Skip(1), l => Assert.InRange(double.Parse(l.Split(',')[5], System.Globalization.CultureInfo.InvariantCulture), 0.7, 1.0));
+    }
+
+    [Fact]
+    public void DemoQuantizesTheEmbeddedDetectorAndWritesAPlayableMp4()
+    {
+        string folder = Path.Combine(files.Folder, "demo");
+        var r = CliRunner.Run("demo", "detect", "--frames", "3", "--calibration", "2", "--output", folder, "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("ultraface_rfb320.int8.onnx", r.Stdout);
+        Assert.Contains("\"f1VsReference\"", r.Stdout);
+        Assert.Equal("3", Probe(Path.Combine(folder, "detect.mp4")));
+        Assert.True(File.Exists(Path.Combine(folder, "report.html")));
+    }
+
     /// <summary>ffprobe's count of decoded frames.</summary>
     static string Probe(string video)
     {
