@@ -21,7 +21,7 @@ public static class Cli
         foreach (var verb in new[]
         {
             InspectCommand.Create(), QuantizeCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), CompareCommand.Create(),
-            SensitivityCommand.Create(), TuneCommand.Create(), QatCommand.Create(), DemoCommand.Create(),
+            SensitivityCommand.Create(), TuneCommand.Create(), QatCommand.Create(), DemoCommand.Create(), DetectCommand.Create(),
         })
             root.Subcommands.Add(verb);
 

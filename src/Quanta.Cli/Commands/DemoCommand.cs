@@ -22,6 +22,7 @@ static class DemoCommand
         var json = CommonOptions.Json();
         var output = new Option<string?>("--output", "-o") { Description = "Folder to keep the demo's models in (default: a temporary folder)" };
         var command = new Command("demo", "Run the embedded end-to-end example: quantize the Fashion-MNIST CNN and compare it with the float model") { json, output };
+        command.Subcommands.Add(DemoDetectCommand.Create());
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), "quanta-demo");
