@@ -40,12 +40,13 @@ public sealed class DetectorSession : IDisposable
         _runner = new ModelRunner(IR.Model.Load(modelPath), new RuntimeOptions(options.Threads));
         try
         {
-            var shape = _runner.InputShape;
-            if (shape.Length != 4 || shape[0] > 1 || shape[1] != 3 || shape[2] <= 0 || shape[3] <= 0)
-                throw QuantaException.BadInput($"{modelPath}: input '{_runner.InputName}' has shape [{string.Join(",", shape.Select(d => d < 0 ? "?" : d.ToString()))}]; detect needs one RGB image [1,3,H,W] with H and W fixed");
+            var input = _runner.Inputs.All[0];
+            var shape = input.Dims ?? [];
+            if (_runner.Inputs.All.Count != 1 || shape.Length != 4 || shape[0] > 1 || shape[1] != 3 || shape[2] <= 0 || shape[3] <= 0)
+                throw QuantaException.BadInput($"{modelPath}: input '{input.Name}' has shape {input.ShapeText}; detect needs one RGB image input [1,3,H,W] with H and W fixed");
             _preprocessor = new Preprocessor((int)shape[3], (int)shape[2], options.Mean, options.Std);
             _input = new float[3 * shape[2] * shape[3]];
-            _inputNames = [_runner.InputName];
+            _inputNames = _runner.Inputs.Names;
             _inputValues = [OrtValue.CreateTensorValueFromMemory(_input, [1, 3, shape[2], shape[3]])];
 
             // Output shapes may be symbolic in the file; one run at batch 1 tells the real ones.

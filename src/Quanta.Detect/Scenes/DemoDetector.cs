@@ -15,7 +15,7 @@ public static class DemoDetector
 
     public static QuantizeResult Quantize(string floatPath, int calibrationScenes, IProgress<WorkProgress>? progress = null)
     {
-        var model = SymbolicBatch.Apply(Model.Load(floatPath)); // TODO(lead): drop with SymbolicBatch.
+        var model = Model.Load(floatPath);
         var input = model.Graph.Inputs[0].Type.TensorType.Shape.Dim;
         var scenes = new SceneDataset(calibrationScenes, CalibrationSeed, (int)input[3].DimValue, (int)input[2].DimValue);
         // Batch 1: UltraFace's Reshapes are exported with the batch of 1 baked in.

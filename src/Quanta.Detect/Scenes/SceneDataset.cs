@@ -30,7 +30,7 @@ public sealed class SceneDataset(int count, int seed, int width, int height, flo
                 generator.Render(start + i, frame);
                 preprocessor.Run(frame.Pixels, frame.Width, frame.Height, data.AsSpan(i * sample, sample));
             }
-            yield return new Batch { Data = data, Shape = [n, 3, height, width] };
+            yield return Batch.Of(data, [n, 3, height, width]);
         }
     }
 }
