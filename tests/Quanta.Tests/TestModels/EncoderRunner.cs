@@ -21,11 +21,18 @@ sealed class EncoderRunner : IDisposable
     public float[] Run(EncoderBatch b, string output = "embedding") => Run(output, b.Batch, b.Seq,
         ("input_ids", b.InputIds), ("attention_mask", b.AttentionMask), ("token_type_ids", b.TokenTypeIds));
 
-    public float[] Run(string output, int batch, int seq, params (string Name, long[] Values)[] inputs)
+    public float[] Run(string output, int batch, int seq, params (string Name, long[] Values)[] inputs) =>
+        Run([output], batch, seq, inputs)[output];
+
+    /// <summary>Several outputs of one run, by name.</summary>
+    public Dictionary<string, float[]> Run(IReadOnlyCollection<string> outputs, EncoderBatch b) => Run(outputs, b.Batch, b.Seq,
+        ("input_ids", b.InputIds), ("attention_mask", b.AttentionMask), ("token_type_ids", b.TokenTypeIds));
+
+    public Dictionary<string, float[]> Run(IReadOnlyCollection<string> outputs, int batch, int seq, params (string Name, long[] Values)[] inputs)
     {
         var feeds = inputs.Select(i => NamedOnnxValue.CreateFromTensor(i.Name, new DenseTensor<long>(i.Values, [batch, seq]))).ToList();
-        using var results = _session.Run(feeds, [output]);
-        return results.First().AsEnumerable<float>().ToArray();
+        using var results = _session.Run(feeds, outputs);
+        return results.ToDictionary(r => r.Name, r => r.AsEnumerable<float>().ToArray());
     }
 
     /// <summary>Cosine of each row of width <paramref name="width"/>, the worst returned (one bad sentence is a bad model).</summary>
