@@ -1,4 +1,5 @@
 using Quanta.IR;
+using Xunit.Abstractions;
 using Quanta.Onnx;
 using Quanta.Quantization.Dynamic;
 using Quanta.Quantization.WeightOnly;
@@ -11,7 +12,7 @@ namespace Quanta.Tests.Modes;
 /// Embedding tables (Gather over a large constant) in dynamic and weight-only modes, on a BERT-like
 /// encoder and on decoders whose output projection is tied to the table, run in ONNX Runtime.
 /// </summary>
-public class EmbeddingTests
+public class EmbeddingTests(ITestOutputHelper output)
 {
     static readonly EncoderConfig Config = new();
     static readonly Lazy<Model> Encoder = new(() => EncoderModel.Build(Config));
@@ -43,6 +44,7 @@ public class EmbeddingTests
         Assert.Null(quantized.Graph.Initializer("word_embeddings_weight_0"));
 
         double cosine = WorstCosine(model, quantized);
+        output.WriteLine($"encoder dynamic: {quantized.SerializedBytes()} of {model.SerializedBytes()} bytes ({ratio:0.000}×), worst cosine {cosine:0.00000}");
         Assert.True(cosine >= 0.99, $"worst pooled-embedding cosine {cosine:0.0000}");
     }
 
@@ -60,6 +62,7 @@ public class EmbeddingTests
         Assert.Equal(bits, gbq.Attribute.Single(a => a.Name == "bits").I);
         if (bits == 4) Assert.True(quantized.SerializedBytes() < dynamic.SerializedBytes(), $"{quantized.SerializedBytes()} vs dynamic {dynamic.SerializedBytes()}");
         double cosine = WorstCosine(model, quantized);
+        output.WriteLine($"encoder weight-only {bits}-bit: {quantized.SerializedBytes()} of {model.SerializedBytes()} bytes ({(double)quantized.SerializedBytes() / model.SerializedBytes():0.000}×), worst cosine {cosine:0.00000}");
         Assert.True(cosine >= (bits == 8 ? 0.99 : 0.95), $"{bits}-bit: worst pooled-embedding cosine {cosine:0.0000}");
     }
 
@@ -96,7 +99,32 @@ public class EmbeddingTests
         var expected = a.Run("logits", 2, 24, ("input_ids", ids));
         var actual = b.Run("logits", 2, 24, ("input_ids", ids));
         double cosine = EncoderRunner.WorstRowCosine(expected, actual, vocab);
+        output.WriteLine($"tied decoder {head}, {mode}: {quantized.SerializedBytes()} of {model.SerializedBytes()} bytes, worst logits cosine {cosine:0.00000}");
         Assert.True(cosine >= (bits == 8 ? 0.99 : 0.95), $"{head}, {mode}: worst logits cosine {cosine:0.0000}");
+    }
+
+    [Theory]
+    [InlineData(TiedHead.Transpose)]
+    [InlineData(TiedHead.Gemm)]
+    public void QdqFormatWritesOneStandardDequantizeLinearForTheTable(TiedHead head)
+    {
+        const int vocab = 4096, width = 64;
+        var model = TiedDecoderModel.Build(head, vocab, width);
+        var result = WeightOnlyQuantizer.Quantize(model, new WeightOnlyOptions { Bits = 4, Format = WeightOnlyFormat.Qdq });
+        var quantized = Q.SavedAndLoaded(result.Model);
+
+        Assert.DoesNotContain(quantized.Graph.Nodes, n => n.Domain == "com.microsoft");
+        var table = Assert.Single(quantized.Graph.Initializers, t => Tensors.ElementCount(t) == vocab * width);
+        Assert.Equal(DataTypes.UInt4, table.DataType);
+        var dq = Assert.Single(quantized.Graph.Nodes, n => n.OpType == "DequantizeLinear" && n.Input[0] == table.Name);
+        Assert.Contains(quantized.Graph.Nodes, n => n.OpType == "Gather" && n.Input[0] == dq.Output[0]);
+
+        var ids = TiedDecoderModel.Ids(2, 24, vocab, seed: 5);
+        using var a = new EncoderRunner(model);
+        using var b = new EncoderRunner(quantized);
+        double cosine = EncoderRunner.WorstRowCosine(a.Run("logits", 2, 24, ("input_ids", ids)), b.Run("logits", 2, 24, ("input_ids", ids)), vocab);
+        output.WriteLine($"tied decoder {head}, weight-only qdq 4-bit: {quantized.SerializedBytes()} of {model.SerializedBytes()} bytes, worst logits cosine {cosine:0.00000}");
+        Assert.True(cosine >= 0.95, $"{head}: worst logits cosine {cosine:0.0000}");
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Quanta.Quantization.Embedding;
 /// Quantizes every large constant table read by Gather (word embeddings) once, blockwise along its
 /// rows, and rewrites its readers to use the one quantized copy: Gathers become com.microsoft
 /// GatherBlockQuantized (rows dequantized as they are looked up, so the table is never expanded
-/// to float), tied output projections become com.microsoft MatMulNBits over the same bytes.
+/// to float), tied output projections become com.microsoft MatMulNBits over the same bytes; with
+/// standard ops only, all of them read one blocked DequantizeLinear (<see cref="DequantizedTable"/>).
 /// Dynamic and weight-only modes run it before their MatMul rewrites, so a tied projection is
 /// taken here and not quantized a second time from its own copy of the table.
 /// </summary>
@@ -20,7 +21,7 @@ static class EmbeddingQuantizer
 
     public sealed record Outcome(Dictionary<string, int> Converted, List<KeptFloat> Kept, List<string> Notes)
     {
-        public bool UsesMsDomain => Converted.Count > 0;
+        public bool UsesMsDomain { get; set; }
     }
 
     public static Outcome Apply(Graph g, EmbeddingSettings settings, string[] exclude)
@@ -48,6 +49,14 @@ static class EmbeddingQuantizer
     {
         int block = settings.BlockFor(table.Width);
         var q = QuantizeRows(table, block, new BlockGrid(settings.Bits, settings.Symmetric));
+        if (settings.StandardOps)
+        {
+            DequantizedTable.Write(g, table, q, settings.Symmetric);
+            Count(outcome, OpType, table.Gathers.Count);
+            foreach (var p in table.Projections) Count(outcome, p.Node.OpType);
+            return;
+        }
+        outcome.UsesMsDomain = true;
         var stored = StoredTable.Write(g, table.Name, q, settings.Symmetric);
         foreach (var gather in table.Gathers)
         {
@@ -106,5 +115,5 @@ static class EmbeddingQuantizer
         while (node.Input[^1].Length == 0) node.Input.RemoveAt(node.Input.Count - 1);
     }
 
-    static void Count(Outcome o, string opType) => o.Converted[opType] = o.Converted.GetValueOrDefault(opType) + 1;
+    static void Count(Outcome o, string opType, int n = 1) => o.Converted[opType] = o.Converted.GetValueOrDefault(opType) + n;
 }

@@ -4,9 +4,10 @@ namespace Quanta.Quantization.Embedding;
 /// How embedding tables are quantized: <see cref="Bits"/> (8 or 4) per element, one scale (and,
 /// asymmetric, one zero point) per block of <see cref="BlockSize"/> consecutive elements of a row;
 /// 0 means per row. Dynamic and static modes use 8-bit symmetric per row; weight-only uses its
-/// own <c>--bits</c>, <c>--block</c> and symmetry.
+/// own <c>--bits</c>, <c>--block</c> and symmetry. <see cref="StandardOps"/> writes
+/// DequantizeLinear → Gather (weight-only <c>--format qdq</c>) instead of com.microsoft ops.
 /// </summary>
-public sealed record EmbeddingSettings(int Bits, int BlockSize, bool Symmetric)
+public sealed record EmbeddingSettings(int Bits, int BlockSize, bool Symmetric, bool StandardOps = false)
 {
     public static EmbeddingSettings PerRow8 { get; } = new(8, 0, true);
 

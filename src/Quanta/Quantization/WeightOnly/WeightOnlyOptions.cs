@@ -42,7 +42,7 @@ public sealed record WeightOnlyOptions
     /// zero points do not fit GatherBlockQuantized); 2-bit layers keep 4-bit tables, as embeddings are
     /// where low bits hurt most and ONNX Runtime's GatherBlockQuantized is 4- or 8-bit.
     /// </summary>
-    internal Embedding.EmbeddingSettings Embeddings => new(Bits == 2 ? 4 : Bits, BlockSize, Symmetric);
+    internal Embedding.EmbeddingSettings Embeddings => new(Bits == 2 ? 4 : Bits, BlockSize, Symmetric, StandardOps: Format == WeightOnlyFormat.Qdq);
 
     public string Describe() =>
         $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {Algorithm.ToString().ToLowerInvariant()}, " +

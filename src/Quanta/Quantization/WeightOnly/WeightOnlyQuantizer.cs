@@ -40,8 +40,6 @@ public static class WeightOnlyQuantizer
             kept.AddRange(embeddings.Kept);
             notes.AddRange(embeddings.Notes);
             if (embeddings.UsesMsDomain && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
-            if (embeddings.UsesMsDomain && options.Format == WeightOnlyFormat.Qdq)
-                notes.Add("embedding tables are written as com.microsoft GatherBlockQuantized whatever the format (standard ONNX has no gather over blocked integers)");
         }
         foreach (var node in g.Nodes.ToList())
         {
