@@ -60,7 +60,7 @@ sealed class QuantizeModes
                         "standard" => DynamicKernel.Standard,
                         var k => throw QuantaException.BadInput($"--kernel: expected fused or standard, got '{k}'"),
                     },
-                    OpTypes = opTypes ?? ["MatMul", "Gemm", "Conv"],
+                    OpTypes = opTypes ?? new DynamicOptions().OpTypes,
                     Exclude = exclude,
                     Target = parse.GetValue(s.Target),
                 };
@@ -90,7 +90,7 @@ sealed class QuantizeModes
                         "qdq" => WeightOnlyFormat.Qdq,
                         var f => throw QuantaException.BadInput($"--format: weight-only takes matmulnbits or qdq, got '{f}'"),
                     },
-                    OpTypes = opTypes ?? ["MatMul", "Gemm"],
+                    OpTypes = opTypes ?? new WeightOnlyOptions().OpTypes,
                     Exclude = exclude,
                     CalibCount = parse.GetValue(s.CalibCount) ?? 128,
                     Seed = parse.GetValue(s.Flags.Seed),

@@ -35,7 +35,7 @@ public static class OpRegistry
         ["Resize"] = PassThrough,
         ["Slice"] = PassThrough,
         ["Split"] = PassThrough,
-        ["Gather"] = PassThrough,
+        ["Gather"] = new GatherQuantizer(),
     };
 
     public static IReadOnlyCollection<string> SupportedOpTypes => ByOpType.Keys;

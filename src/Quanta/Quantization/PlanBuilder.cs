@@ -90,11 +90,14 @@ public sealed class PlanBuilder
         Plan.Add(new TensorPlan(output, TensorRole.Activation, Plan.Tensors[input].Spec, SameAs: input));
     }
 
-    /// <summary>A constant weight, quantized per channel along <paramref name="axis"/> (its output channels) when per-channel is on.</summary>
-    public void Weight(string tensor, int? axis, QuantSpec? spec = null)
+    /// <summary>
+    /// A constant weight, quantized per channel along <paramref name="axis"/> (its output channels) when
+    /// per-channel is on, or when <paramref name="perChannel"/> insists (embedding tables: per row).
+    /// </summary>
+    public void Weight(string tensor, int? axis, QuantSpec? spec = null, bool? perChannel = null)
     {
         if (Plan.Tensors.ContainsKey(tensor) || !IsFloat(tensor)) return;
-        Plan.Add(new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, PerChannel ? axis : null, ChannelAxis: axis));
+        Plan.Add(new TensorPlan(tensor, TensorRole.Weight, spec ?? WeightSpec, (perChannel ?? PerChannel) ? axis : null, ChannelAxis: axis));
     }
 
     /// <summary>A constant bias: int32 with scale input scale × weight scale.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Quanta.IR;
 using Quanta.IR.Passes;
 using Quanta.Numerics;
+using Quanta.Quantization.Embedding;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.Dynamic;
@@ -14,7 +15,8 @@ public static class DynamicQuantizer
 {
     static readonly IDynamicOp[] Ops = [new DynamicMatMul(), new DynamicGemm(), new DynamicConv()];
 
-    public static IReadOnlyList<string> Supported { get; } = Ops.Select(o => o.OpType).ToArray();
+    /// <summary>The per-node rewrites' op types, and Gather for embedding tables (whole tables, see <see cref="EmbeddingQuantizer"/>).</summary>
+    public static IReadOnlyList<string> Supported { get; } = [.. Ops.Select(o => o.OpType), EmbeddingQuantizer.OpType];
 
     public static ModeResult Quantize(Model input, DynamicOptions options, Hardware? hardware = null)
     {
@@ -30,6 +32,16 @@ public static class DynamicQuantizer
         var converted = new Dictionary<string, int>();
         var kept = new List<KeptFloat>();
         var exclude = new Glob(options.Exclude);
+        var notes = new List<string>();
+        // Tables first: a projection tied to a table is rewritten with it, not from its own copy below.
+        if (options.OpTypes.Contains(EmbeddingQuantizer.OpType))
+        {
+            var embeddings = EmbeddingQuantizer.Apply(g, EmbeddingSettings.PerRow8, options.Exclude);
+            foreach (var (op, n) in embeddings.Converted) converted[op] = n;
+            kept.AddRange(embeddings.Kept);
+            notes.AddRange(embeddings.Notes);
+            c.UsesMsDomain |= embeddings.UsesMsDomain;
+        }
         foreach (var node in g.Nodes.ToList())
         {
             var op = Array.Find(Ops, o => o.OpType == node.OpType && node.Domain is "" or "ai.onnx");
@@ -48,7 +60,6 @@ public static class DynamicQuantizer
 
         string recipe = Describe(options, spec, target);
         ModelStamp.Apply(model, recipe);
-        var notes = new List<string>();
         if (SlowerThanStatic(converted) is { } warning) notes.Add(warning);
         return new ModeResult(model, "dynamic", recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
     }
@@ -71,5 +82,6 @@ public static class DynamicQuantizer
     static string Describe(DynamicOptions o, QuantSpec spec, Target target) =>
         $"dynamic, activations uint8 at run time, weights {spec.Type.Name()}{(spec.ReduceRange ? " 7-bit" : "")}" +
         $"{(spec.Symmetric ? " symmetric" : "")} {(o.PerChannel ? "per-channel" : "per-tensor")} (Conv uint8 per-tensor), " +
-        $"kernel {o.Kernel.ToString().ToLowerInvariant()}, target {target.Name}";
+        $"kernel {o.Kernel.ToString().ToLowerInvariant()}, " +
+        $"{(o.OpTypes.Contains(EmbeddingQuantizer.OpType) ? EmbeddingSettings.PerRow8.Describe() + ", " : "")}target {target.Name}";
 }

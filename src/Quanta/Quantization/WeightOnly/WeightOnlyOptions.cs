@@ -12,7 +12,8 @@ public sealed record WeightOnlyOptions
     /// <summary>Symmetric blocks (zero point fixed at 2^(bits−1)); asymmetric (default) fits each block's min and max.</summary>
     public bool Symmetric { get; init; }
     public WeightOnlyFormat Format { get; init; } = WeightOnlyFormat.MatMulNBits;
-    public string[] OpTypes { get; init; } = ["MatMul", "Gemm"];
+    /// <summary>MatMul and Gemm weights; Gather: large constant tables (embeddings) in the same bits and blocks.</summary>
+    public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Gather"];
     public string[] Exclude { get; init; } = [];
     /// <summary>GPTQ: dampening added to H's diagonal, as a fraction of its mean diagonal.</summary>
     public double GptqDamp { get; init; } = 0.01;
@@ -29,12 +30,19 @@ public sealed record WeightOnlyOptions
         if (BlockSize < 16 || (BlockSize & (BlockSize - 1)) != 0) problems.Add($"--block: expected a power of two ≥ 16 (32, 64, 128), got {BlockSize}");
         if (Algorithm == WeightOnlyAlgorithm.Hqq && Symmetric) problems.Add("--algorithm hqq optimises zero points: use asymmetric weights (--symmetric-weights false)");
         foreach (var op in OpTypes)
-            if (op is not ("MatMul" or "Gemm")) problems.Add($"--op-types: weight-only quantization supports MatMul and Gemm, not '{op}'");
+            if (op is not ("MatMul" or "Gemm" or "Gather")) problems.Add($"--op-types: weight-only quantization supports MatMul, Gemm and Gather, not '{op}'");
         if (GptqDamp is <= 0 or >= 1) problems.Add("GPTQ dampening must be in (0, 1)");
         if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
         if (HqqIterations < 1) problems.Add("HQQ iterations must be at least 1");
         return problems;
     }
+
+    /// <summary>
+    /// Tables take the layers' bits and blocks, with RTN (GPTQ needs a layer input, HQQ's fractional
+    /// zero points do not fit GatherBlockQuantized); 2-bit layers keep 4-bit tables, as embeddings are
+    /// where low bits hurt most and ONNX Runtime's GatherBlockQuantized is 4- or 8-bit.
+    /// </summary>
+    internal Embedding.EmbeddingSettings Embeddings => new(Bits == 2 ? 4 : Bits, BlockSize, Symmetric, StandardOps: Format == WeightOnlyFormat.Qdq);
 
     public string Describe() =>
         $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {Algorithm.ToString().ToLowerInvariant()}, " +

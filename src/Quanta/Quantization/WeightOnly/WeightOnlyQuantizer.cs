@@ -3,6 +3,7 @@ using Quanta.Data;
 using Quanta.IR;
 using Quanta.IR.Normalize;
 using Quanta.IR.Passes;
+using Quanta.Quantization.Embedding;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.WeightOnly;
@@ -31,6 +32,16 @@ public static class WeightOnlyQuantizer
         var layers = new List<LinearLayer>();
         var kept = new List<KeptFloat>();
         var exclude = new Glob(options.Exclude);
+        var converted = new Dictionary<string, int>();
+        // Tables first: a projection tied to a table is rewritten with it, not from its own copy below.
+        if (options.OpTypes.Contains(EmbeddingQuantizer.OpType))
+        {
+            var embeddings = EmbeddingQuantizer.Apply(g, options.Embeddings, options.Exclude);
+            foreach (var (op, n) in embeddings.Converted) converted[op] = n;
+            kept.AddRange(embeddings.Kept);
+            notes.AddRange(embeddings.Notes);
+            if (embeddings.UsesMsDomain && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
+        }
         foreach (var node in g.Nodes.ToList())
         {
             if (node.Domain is not ("" or "ai.onnx") || !options.OpTypes.Contains(node.OpType)) continue;
@@ -50,7 +61,6 @@ public static class WeightOnlyQuantizer
         }
 
         var grid = new BlockGrid(options.Bits, options.Symmetric);
-        var converted = new Dictionary<string, int>();
         int done = 0;
         foreach (var layer in layers)
         {
