@@ -6,7 +6,8 @@ namespace Quanta.Data;
 /// <list type="bullet">
 /// <item><c>DIR:train</c> / <c>DIR:test</c> — a folder of IDX files (MNIST layout, raw or .gz);</item>
 /// <item><c>DIR</c> — a folder of class sub-folders of images;</item>
-/// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels).</item>
+/// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels);</item>
+/// <item><c>FILE.txt</c> — text as byte-token windows for a language model (<see cref="ByteTextDataset"/>).</item>
 /// </list>
 /// Metadata is read and checked here, so a bad input fails before any work starts.
 /// </summary>
@@ -29,7 +30,8 @@ public static class DataSource
             {
                 ".npy" => new NpyDataset(NpyEntry.FromFile(path), null, options),
                 ".npz" => OpenNpz(path, options),
-                _ => throw QuantaException.BadInput($"{path}: unsupported data file (expected .npy, .npz, an IDX folder DIR:train|test, or a folder of class sub-folders of images)"),
+                ".txt" => new ByteTextDataset(path, ByteTextDataset.DefaultSeq, options.Count, options.Seed),
+                _ => throw QuantaException.BadInput($"{path}: unsupported data file (expected .npy, .npz, .txt, an IDX folder DIR:train|test, or a folder of class sub-folders of images)"),
             };
         }
         throw QuantaException.BadInput($"{path}: no such file or folder");
