@@ -31,3 +31,5 @@ row awq4_head 4 awq "/lm_head/*"
 for alg in rtn hqq gptq awq; do row "${alg}3" 3 "$alg" "–"; done
 row awq4_auto 4 awq auto
 row rtn3_auto 3 rtn auto
+for alg in rtn gptq awq; do row "${alg}2" 2 "$alg" "–"; done
+row awq2_auto 2 awq auto
