@@ -12,7 +12,7 @@ sealed class ScoreFlags(bool outputAlias)
 {
     readonly Option<string?> _metric = new("--metric")
     {
-        Description = "top1 (labelled data), agreement (argmax matches the float model's), cosine, or sqnr; default: top1 with labels, agreement for class scores, cosine otherwise",
+        Description = "top1 (labelled data), agreement (argmax matches the float model's), cosine, or sqnr; default: top1 with labels, agreement for class scores, cosine otherwise (eval also: perplexity with --text)",
     };
     readonly Option<string?> _output = OutputOption(outputAlias);
 
@@ -30,6 +30,9 @@ sealed class ScoreFlags(bool outputAlias)
     }
 
     public Metric? Metric(ParseResult parse) => parse.GetValue(_metric) is { } m ? Metrics.Parse(m) : null;
+
+    /// <summary>eval's one metric that scores a model alone on text rather than against a float model.</summary>
+    public bool IsPerplexity(ParseResult parse) => string.Equals(parse.GetValue(_metric), "perplexity", StringComparison.OrdinalIgnoreCase);
 
     public string? Output(ParseResult parse) => parse.GetValue(_output);
 

@@ -10,25 +10,30 @@ namespace Quanta.Cli.Commands;
 
 /// <summary>
 /// `quanta eval MODEL --data DATA`: top-1/top-5 accuracy, per class in JSON; with `--reference FLOAT`
-/// (or a label-free `--metric`), how closely MODEL follows the float model on any data.
+/// (or a label-free `--metric`), how closely MODEL follows the float model on any data;
+/// `--metric perplexity --text FILE` for language models.
 /// </summary>
 static class EvalCommand
 {
     public static Command Create()
     {
         var model = CommonOptions.ModelArgument();
-        var data = new Option<string>("--data") { Description = "Data: DIR:test (IDX), a folder of class folders, .npy, .npz (keys = input names) or a folder of .npz", Required = true };
+        var data = new Option<string?>("--data") { Description = "Data: DIR:test (IDX), a folder of class folders, .npy, .npz (keys = input names) or a folder of .npz" };
         var reference = new Option<string?>("--reference") { Description = "The float model to score MODEL against (label-free: agreement, cosine, sqnr)" };
         var scoring = new ScoreFlags(outputAlias: true);
+        var perplexity = new PerplexityOptions();
         var count = new Option<int?>("--count") { Description = "Evaluate a seeded subset of N samples" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var flags = new DataFlags();
-        var command = new Command("eval", "Measure top-1 / top-5 accuracy on labelled data, or fidelity to a float model on any data") { model, data, count, reference, threads, json };
+        var command = new Command("eval", "Measure top-1 / top-5 accuracy on labelled data, fidelity to a float model on any data, or a language model's perplexity on text") { model, data, count, reference, threads, json };
         flags.AddTo(command);
         scoring.AddTo(command);
+        perplexity.AddTo(command);
         command.SetAction(parse =>
         {
+            if (scoring.IsPerplexity(parse)) return perplexity.Run(parse, parse.GetValue(model)!, parse.GetValue(count), flags.BatchSize(parse), parse.GetValue(threads), parse.GetValue(json));
+            if (parse.GetValue(data) is null) throw QuantaException.BadInput("--data: required (or --metric perplexity --text FILE for a language model)");
             var m = Model.Load(parse.GetValue(model)!);
             var dataset = flags.Open(parse, parse.GetValue(data)!, parse.GetValue(count), "--count");
             var metric = scoring.Metric(parse);

@@ -17,9 +17,10 @@ namespace Quanta.Cli.Commands;
 sealed class QuantizeModes
 {
     public readonly Option<string> Mode = new("--mode") { Description = "static (default, needs --calib), dynamic, weight-only, fp16 or bf16", DefaultValueFactory = _ => "static" };
-    public readonly Option<int> Bits = new("--bits") { Description = "weight-only: 8, 4 (default) or 2 bits", DefaultValueFactory = _ => 4 };
+    public readonly Option<int> Bits = new("--bits") { Description = "weight-only: 8, 4 (default), 3 (stored in 4-bit containers) or 2 bits", DefaultValueFactory = _ => 4 };
     public readonly Option<int> Block = new("--block") { Description = "weight-only: block size along the input dimension: 32 (default), 64 or 128", DefaultValueFactory = _ => 32 };
-    public readonly Option<string> Algorithm = new("--algorithm") { Description = "weight-only: rtn (default), hqq or gptq (needs --calib)", DefaultValueFactory = _ => "rtn" };
+    public readonly Option<string> Algorithm = new("--algorithm") { Description = "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", DefaultValueFactory = _ => "rtn" };
+    public readonly Option<string[]> Keep8Bit = new("--keep-8bit") { Description = "weight-only: layers kept at 8 bits: auto (lm_head and the worst-ranked eighth) and/or node names or * patterns", AllowMultipleArgumentsPerToken = true };
     public readonly Option<bool> KeepIoTypes = new("--keep-io-types") { Description = "fp16/bf16: keep float32 model inputs and outputs (default true)", DefaultValueFactory = _ => true };
     public readonly Option<bool> WeightsFp16 = new("--weights-fp16") { Description = "fp16/bf16: store only the weights at 16 bits, cast to float at load (compute unchanged)" };
     public readonly Option<string[]> OpBlockList = CommonOptions.Many("--op-block-list", "fp16/bf16: op types kept float (added to the defaults)");
@@ -27,7 +28,7 @@ sealed class QuantizeModes
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Bits, Block, Algorithm, KeepIoTypes, WeightsFp16, OpBlockList, Kernel }) command.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Bits, Block, Algorithm, Keep8Bit, KeepIoTypes, WeightsFp16, OpBlockList, Kernel }) command.Options.Add(o);
     }
 
     /// <summary>The flags of `quantize` that these modes share with static quantization.</summary>
@@ -75,9 +76,12 @@ sealed class QuantizeModes
                     "rtn" => WeightOnlyAlgorithm.Rtn,
                     "hqq" => WeightOnlyAlgorithm.Hqq,
                     "gptq" => WeightOnlyAlgorithm.Gptq,
-                    var a => throw QuantaException.BadInput($"--algorithm: expected rtn, hqq or gptq, got '{a}'"),
+                    "awq" => WeightOnlyAlgorithm.Awq,
+                    var a => throw QuantaException.BadInput($"--algorithm: expected rtn, hqq, gptq or awq, got '{a}'"),
                 };
-                if (algorithm == WeightOnlyAlgorithm.Gptq && calib is null) throw QuantaException.BadInput("--calib: required for --algorithm gptq");
+                if (algorithm is WeightOnlyAlgorithm.Gptq or WeightOnlyAlgorithm.Awq && calib is null)
+                    throw QuantaException.BadInput($"--calib: required for --algorithm {algorithm.ToString().ToLowerInvariant()}");
+                var keep8 = Split(parse.GetValue(Keep8Bit)) ?? [];
                 var options = new WeightOnlyOptions
                 {
                     Bits = parse.GetValue(Bits),
@@ -94,10 +98,12 @@ sealed class QuantizeModes
                     Exclude = exclude,
                     CalibCount = parse.GetValue(s.CalibCount) ?? 128,
                     Seed = parse.GetValue(s.Flags.Seed),
+                    Keep8Bit = keep8.Where(k => !k.Equals("auto", StringComparison.OrdinalIgnoreCase)).ToArray(),
+                    Keep8BitAuto = keep8.Any(k => k.Equals("auto", StringComparison.OrdinalIgnoreCase)),
                 };
                 var problems = options.Validate();
                 if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
-                var data = algorithm == WeightOnlyAlgorithm.Gptq ? s.Flags.Open(parse, calib!, options.CalibCount, "--calib") : null;
+                var data = calib is not null && (options.NeedsCalibration || options.Keep8BitAuto) ? s.Flags.Open(parse, calib, options.CalibCount, "--calib") : null;
                 Note(asJson, $"recipe: {options.Describe()}");
                 result = ProgressDisplay.Run(p => WeightOnlyQuantizer.Quantize(input, options, data, runtime, p));
                 break;

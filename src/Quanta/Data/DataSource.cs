@@ -9,6 +9,8 @@ namespace Quanta.Data;
 /// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels; an .npz with
 /// several arrays feeds the model inputs its keys name);</item>
 /// <item><c>DIR</c> of .npz files — the same, one bucket of equal shapes per file.</item>
+/// <item><c>FILE.npy</c> / <c>FILE.npz</c> — arrays [N, ...] (an .npz may carry labels);</item>
+/// <item><c>FILE.txt</c> — text as byte-token windows for a language model (<see cref="ByteTextDataset"/>).</item>
 /// </list>
 /// Metadata is read and checked here, so a bad input fails before any work starts.
 /// </summary>
@@ -31,7 +33,8 @@ public static class DataSource
             {
                 ".npy" => OpenArrays(path, [(null, NpyEntry.FromFile(path))], null, options),
                 ".npz" => OpenNpz(path, options),
-                _ => throw QuantaException.BadInput($"{path}: unsupported data file (expected .npy, .npz, an IDX folder DIR:train|test, or a folder of class sub-folders of images)"),
+                ".txt" => new ByteTextDataset(path, ByteTextDataset.DefaultSeq, options.Count, options.Seed),
+                _ => throw QuantaException.BadInput($"{path}: unsupported data file (expected .npy, .npz, .txt, an IDX folder DIR:train|test, or a folder of class sub-folders of images)"),
             };
         }
         throw QuantaException.BadInput($"{path}: no such file or folder");

@@ -19,7 +19,7 @@ public class ModeCliTests : IDisposable
         r = CliRunner.Run("quantize", cnn, "-o", output, "--mode", "weight-only", "--algorithm", "gptq");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--calib", CliRunner.SingleErrorLine(r));
-        r = CliRunner.Run("quantize", cnn, "-o", output, "--mode", "weight-only", "--bits", "3");
+        r = CliRunner.Run("quantize", cnn, "-o", output, "--mode", "weight-only", "--bits", "5");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--bits", CliRunner.SingleErrorLine(r));
     }

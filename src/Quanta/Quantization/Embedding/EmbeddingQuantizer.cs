@@ -27,9 +27,10 @@ static class EmbeddingQuantizer
     public static Outcome Apply(Graph g, EmbeddingSettings settings, string[] exclude)
     {
         var outcome = new Outcome(new Dictionary<string, int>(), new List<KeptFloat>(), new List<string>());
+        var excludes = new Glob(exclude);
         foreach (var table in EmbeddingTable.Find(g))
         {
-            if (table.Gathers.FirstOrDefault(n => exclude.Any(p => Glob.Matches(p, n.Name))) is { } excluded)
+            if (table.Gathers.FirstOrDefault(n => excludes.Matches(n.Name)) is { } excluded)
             {
                 outcome.Kept.Add(new KeptFloat(Graph.Describe(excluded), OpType, "excluded"));
                 continue;

@@ -9,6 +9,8 @@ namespace Quanta.Quantization.WeightOnly;
 public readonly record struct BlockGrid(int Bits, bool Symmetric)
 {
     public int QMax => (1 << Bits) - 1;
+    /// <summary>Bits per stored element: 3-bit grids are stored in 4-bit containers (MatMulNBits and ONNX have no 3-bit type).</summary>
+    public int StorageBits => Bits == 3 ? 4 : Bits;
     public int Centre => 1 << (Bits - 1);
 
     public (float Scale, float Zero) Params(float lo, float hi)

@@ -9,11 +9,17 @@ namespace Quanta.Quantization.WeightOnly;
 /// Streams calibration data through ONNX Runtime with the MatMul inputs as extra outputs and
 /// accumulates <c>H = 2/rows · Σ xxᵀ</c> for each, one row x per token/sample. Memory is one
 /// K×K matrix per distinct input (Q, K and V projections share theirs), never the data.
+/// The same pass keeps each input channel's mean |x|, the activation scale AWQ reads.
 /// </summary>
 public static class HessianCollector
 {
     /// <param name="inputs">Tensor name → K (its last dimension).</param>
     public static Dictionary<string, double[]> Collect(Model prepared, IReadOnlyDictionary<string, int> inputs, IDataset data,
+        int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null) =>
+        CollectStatistics(prepared, inputs, data, batchSize, runtime, progress).ToDictionary(kv => kv.Key, kv => kv.Value.Hessian);
+
+    /// <summary>Hessian and per-channel mean |x| of each input.</summary>
+    public static Dictionary<string, InputStatistics> CollectStatistics(Model prepared, IReadOnlyDictionary<string, int> inputs, IDataset data,
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         var sums = inputs.ToDictionary(kv => kv.Key, kv => new Accumulator(kv.Value));
@@ -26,15 +32,16 @@ public static class HessianCollector
                 if (sums.TryGetValue(name, out var acc)) acc.Add(values);
             });
             seen += batch.Count;
-            progress?.Report(new WorkProgress("collecting GPTQ statistics", seen, data.Count));
+            progress?.Report(new WorkProgress("collecting activation statistics", seen, data.Count));
         }
-        return sums.ToDictionary(kv => kv.Key, kv => kv.Value.Hessian());
+        return sums.ToDictionary(kv => kv.Key, kv => new InputStatistics(kv.Value.Hessian(), kv.Value.MeanAbs()));
     }
 
     sealed class Accumulator(int k)
     {
         readonly double[] _sum = new double[k * k];
         readonly float[] _batch = new float[k * k];
+        readonly double[] _abs = new double[k];
         long _rows;
 
         public void Add(ReadOnlySpan<float> values)
@@ -49,6 +56,7 @@ public static class HessianCollector
                 for (int i = 0; i < k; i++)
                 {
                     float xi = x[i];
+                    _abs[i] += Math.Abs(xi);
                     if (xi == 0) continue;
                     var row = _batch.AsSpan(i * k, k);
                     TensorPrimitives.MultiplyAdd(x, xi, row, row);
@@ -56,6 +64,13 @@ public static class HessianCollector
             }
             for (int i = 0; i < _sum.Length; i++) _sum[i] += _batch[i];
             _rows += rows;
+        }
+
+        public double[] MeanAbs()
+        {
+            var m = new double[k];
+            for (int i = 0; i < k; i++) m[i] = _rows > 0 ? _abs[i] / _rows : 0;
+            return m;
         }
 
         public double[] Hessian()
@@ -67,3 +82,6 @@ public static class HessianCollector
         }
     }
 }
+
+/// <summary>What calibration says about one layer input: <c>H = 2/rows · Σ xxᵀ</c> [K, K] and mean |x| per channel [K].</summary>
+public sealed record InputStatistics(double[] Hessian, double[] MeanAbs);

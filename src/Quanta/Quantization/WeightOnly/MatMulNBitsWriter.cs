@@ -9,17 +9,18 @@ namespace Quanta.Quantization.WeightOnly;
 /// column's blocks in order, elements packed from the low bits up), scales [N·blocks], zero points
 /// packed the same way per column ([N·ceil(blocks·bits/8)]), float [N·blocks] when fractional
 /// (HQQ), or omitted for symmetric blocks (the op's default is 2^(bits−1)); bias as input 5.
+/// 3-bit grids are written as 4-bit blocks with explicit zero points.
 /// </summary>
 static class MatMulNBitsWriter
 {
     public static void Write(Graph g, LinearLayer layer, BlockwiseWeight q, bool symmetric)
     {
-        int bits = q.Grid.Bits, blocks = q.Blocks, blob = q.BlockSize * bits / 8;
+        int bits = q.Grid.StorageBits, blocks = q.Blocks, blob = q.BlockSize * bits / 8;
         string name = layer.Name;
         string b = NodeKit.AddConstant(g, name + "_B_nbits", Tensors.FromRaw("", DataTypes.UInt8, [q.N, blocks, blob], PackB(q)));
         string s = NodeKit.AddConstant(g, name + "_B_scales", Tensors.FromFloats("", [q.N * blocks], q.Scales));
         string zp = "";
-        if (!symmetric)
+        if (!symmetric || bits != q.Grid.Bits)
             zp = q.IntegerZeros
                 ? NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromRaw("", DataTypes.UInt8, [q.N * PackedCount(blocks, bits)], PackZeros(q)))
                 : NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromFloats("", [q.N * blocks], q.Zeros));
@@ -41,7 +42,7 @@ static class MatMulNBitsWriter
     /// <summary>Column-major blocks; rows past K (the last block's padding) are left 0, which no input row reads.</summary>
     internal static byte[] PackB(BlockwiseWeight q)
     {
-        int bits = q.Grid.Bits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
+        int bits = q.Grid.StorageBits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
         var packed = new byte[q.N * q.Blocks * blob];
         for (int n = 0; n < q.N; n++)
         {
@@ -57,7 +58,7 @@ static class MatMulNBitsWriter
 
     internal static byte[] PackZeros(BlockwiseWeight q)
     {
-        int bits = q.Grid.Bits, perByte = 8 / bits, stride = PackedCount(q.Blocks, bits);
+        int bits = q.Grid.StorageBits, perByte = 8 / bits, stride = PackedCount(q.Blocks, bits);
         var packed = new byte[q.N * stride];
         for (int n = 0; n < q.N; n++)
             for (int b = 0; b < q.Blocks; b++)

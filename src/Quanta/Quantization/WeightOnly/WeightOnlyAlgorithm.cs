@@ -9,4 +9,6 @@ public enum WeightOnlyAlgorithm
     Hqq,
     /// <summary>GPTQ: calibration data; each input row rounded in turn, its error spread over the rows not yet rounded.</summary>
     Gptq,
+    /// <summary>AWQ: calibration data; input channels scaled by their activation magnitude before rounding, the inverse folded into the activation.</summary>
+    Awq,
 }

@@ -22,11 +22,15 @@ public sealed record WeightOnlyOptions
     public int Seed { get; init; }
     /// <summary>HQQ: shrinkage iterations per block (stops early once the error stops falling).</summary>
     public int HqqIterations { get; init; } = 20;
+    /// <summary>Layers kept at 8 bits while the rest get <see cref="Bits"/>: node names or <c>*</c> patterns.</summary>
+    public string[] Keep8Bit { get; init; } = [];
+    /// <summary>Also keep at 8 bits the layer that makes a model output (lm_head) and the worst-ranked by <see cref="Keep8BitSelector"/>.</summary>
+    public bool Keep8BitAuto { get; init; }
 
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (Bits is not (2 or 4 or 8)) problems.Add($"--bits: expected 2, 4 or 8, got {Bits}");
+        if (Bits is not (2 or 3 or 4 or 8)) problems.Add($"--bits: expected 2, 3, 4 or 8, got {Bits}");
         if (BlockSize < 16 || (BlockSize & (BlockSize - 1)) != 0) problems.Add($"--block: expected a power of two ≥ 16 (32, 64, 128), got {BlockSize}");
         if (Algorithm == WeightOnlyAlgorithm.Hqq && Symmetric) problems.Add("--algorithm hqq optimises zero points: use asymmetric weights (--symmetric-weights false)");
         foreach (var op in OpTypes)
@@ -46,5 +50,11 @@ public sealed record WeightOnlyOptions
 
     public string Describe() =>
         $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {Algorithm.ToString().ToLowerInvariant()}, " +
-        $"format {(Format == WeightOnlyFormat.Qdq ? "qdq" : "matmulnbits")}, activations float";
+        $"format {(Format == WeightOnlyFormat.Qdq ? "qdq" : "matmulnbits")}{Keep8BitText}, activations float";
+
+    string Keep8BitText => !Keep8BitAuto && Keep8Bit.Length == 0 ? ""
+        : $", 8-bit {string.Join(", ", (Keep8BitAuto ? ["auto"] : Array.Empty<string>()).Concat(Keep8Bit))}";
+
+    /// <summary>Calibration is read for GPTQ and AWQ (and, when given, ranks layers for <see cref="Keep8BitAuto"/>).</summary>
+    public bool NeedsCalibration => Algorithm is WeightOnlyAlgorithm.Gptq or WeightOnlyAlgorithm.Awq;
 }

@@ -21,8 +21,8 @@ public static class WeightOnlyQuantizer
     {
         var problems = options.Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
-        if (options.Algorithm == WeightOnlyAlgorithm.Gptq && calibration is null)
-            throw QuantaException.BadInput("--calib: required for --algorithm gptq (it minimises the layer output error on calibration inputs)");
+        if (options.NeedsCalibration && calibration is null)
+            throw QuantaException.BadInput($"--calib: required for --algorithm {options.Algorithm.ToString().ToLowerInvariant()} (it minimises the layer output error on calibration inputs)");
         var clock = Stopwatch.StartNew();
         var model = PassPipeline.Run(input, PassPipeline.Normalize, out _);
         var g = model.Graph;
@@ -52,22 +52,27 @@ public static class WeightOnlyQuantizer
             else layers.Add(layer);
         }
 
-        Dictionary<string, double[]>? hessians = null;
-        if (options.Algorithm == WeightOnlyAlgorithm.Gptq)
+        Dictionary<string, InputStatistics>? stats = null;
+        if (calibration is not null && (options.NeedsCalibration || options.Keep8BitAuto))
         {
             var inputs = new Dictionary<string, int>();
             foreach (var l in layers) inputs[l.Input] = l.K;
-            hessians = HessianCollector.Collect(model, inputs, calibration!, options.CalibBatch, runtime, progress);
+            stats = HessianCollector.CollectStatistics(model, inputs, calibration, options.CalibBatch, runtime, progress);
         }
 
-        var grid = new BlockGrid(options.Bits, options.Symmetric);
+        var eightBit = Keep8BitSelector.Choose(g, layers, options, stats);
+        foreach (var (name, why) in eightBit) notes.Add($"{name}: 8-bit ({why})");
+        BlockGrid GridOf(LinearLayer l) => new(eightBit.ContainsKey(l.Name) ? 8 : options.Bits, options.Symmetric);
+        if (options.Algorithm == WeightOnlyAlgorithm.Awq) layers = ScaleForAwq(g, layers, stats!, GridOf, options.BlockSize, notes);
+
         int done = 0;
         foreach (var layer in layers)
         {
+            var grid = GridOf(layer);
             var q = options.Algorithm switch
             {
                 WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
-                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(layer.W, layer.K, layer.N, hessians![layer.Input], options.BlockSize, grid, options.GptqDamp),
+                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(layer.W, layer.K, layer.N, stats![layer.Input].Hessian, options.BlockSize, grid, options.GptqDamp),
                 _ => RtnQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid),
             };
             if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(g, layer, q, options.Symmetric);
@@ -78,13 +83,45 @@ public static class WeightOnlyQuantizer
         }
 
         if (options.Format == WeightOnlyFormat.MatMulNBits && layers.Count > 0 && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
+        if (options.Bits == 3) notes.Add("3-bit weights are stored in 4-bit containers (neither MatMulNBits nor ONNX has a 3-bit type): the accuracy of 3 bits, the size of 4");
         if (options.Format == WeightOnlyFormat.Qdq && options.Bits == 2) notes.Add("2-bit weights are stored in 4-bit containers in QDQ format (ONNX int2 needs opset 25); use the default MatMulNBits format for packed 2-bit storage");
         if (options.Format == WeightOnlyFormat.Qdq && options.Algorithm == WeightOnlyAlgorithm.Hqq) notes.Add("HQQ's fractional zero points were rounded to integers for DequantizeLinear; MatMulNBits keeps them exact");
         g.SortTopologically();
         string recipe = options.Describe();
-        ModelStamp.Apply(model, recipe, calibration is null || options.Algorithm != WeightOnlyAlgorithm.Gptq ? null
+        ModelStamp.Apply(model, recipe, calibration is null || stats is null ? null
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
         return new ModeResult(model, "weight-only", recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// AWQ: layers that read one tensor share one scale (it folds into their common producer),
+    /// searched on their summed output error; weights are scaled here and rounded to nearest later.
+    /// </summary>
+    static List<LinearLayer> ScaleForAwq(Graph g, List<LinearLayer> layers, Dictionary<string, InputStatistics> stats,
+        Func<LinearLayer, BlockGrid> gridOf, int blockSize, List<string> notes)
+    {
+        var result = new List<LinearLayer>(layers.Count);
+        int folded = 0, multiplied = 0;
+        var alphas = new List<double>();
+        var ratios = new List<double>();
+        foreach (var group in layers.GroupBy(l => l.Input))
+        {
+            var members = group.ToList();
+            int k = members[0].K;
+            var (s, alpha, ratio) = AwqScaler.Search(members.Select(l => new AwqScaler.Member(l.W, l.N, gridOf(l))).ToList(), k, stats[group.Key], blockSize);
+            alphas.Add(alpha);
+            ratios.Add(ratio);
+            if (alpha == 0) { result.AddRange(members); continue; }
+            foreach (var l in members) AwqScaler.ScaleRows(l.W, l.K, l.N, s);
+            var (input, isFolded) = AwqFold.Apply(g, group.Key, members.Count, s);
+            if (isFolded) folded++; else multiplied++;
+            result.AddRange(members.Select(l => l with { Input = input }));
+        }
+        alphas.Sort();
+        ratios.Sort();
+        notes.Add($"AWQ: {alphas.Count} input groups, median α {alphas[alphas.Count / 2]:0.00}, median output error {ratios[ratios.Count / 2]:0.00}× RTN's on calibration; " +
+            $"inverse scales folded into {folded} LayerNorm(s), {multiplied} Mul node(s) inserted");
+        return result;
     }
 
     /// <summary>

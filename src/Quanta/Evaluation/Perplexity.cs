@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Quanta.Data;
+using Quanta.IR;
+using Quanta.Runtime;
+
+namespace Quanta.Evaluation;
+
+/// <summary>
+/// Perplexity of a causal language model on text: <c>exp(−1/T · Σ log p(token_{t+1} | tokens ≤ t))</c>
+/// over consecutive windows of <see cref="ByteTextDataset.Seq"/> tokens, each position predicting
+/// the next token inside its window (seq − 1 predictions per window; a tail shorter than a window
+/// is not read). The model's first output must be logits [batch, seq, vocab]; its input, token
+/// ids (int64 or float). Streamed: memory is one batch of logits.
+/// </summary>
+public static class Perplexity
+{
+    public static PerplexityResult Evaluate(Model model, ByteTextDataset text, RuntimeOptions? runtime = null,
+        int batchSize = 8, IProgress<WorkProgress>? progress = null)
+    {
+        using var runner = new ModelRunner(model, runtime);
+        batchSize = runner.BatchSize(batchSize, text);
+        string logits = runner.OutputNames[0];
+        int seq = text.Seq, windows = 0;
+        double nll = 0;
+        long predicted = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in text.Batches(batchSize))
+        {
+            var ids = (long[])batch.Inputs[0].Values;
+            runner.Run(batch, (name, shape, values) =>
+            {
+                if (name != logits) return;
+                if (shape.Length != 3 || shape[0] != batch.Count || shape[1] != seq)
+                    throw QuantaException.BadInput($"output '{name}' has shape [{string.Join(",", shape)}]; perplexity needs logits [batch, {seq}, vocab]");
+                int vocab = (int)shape[2];
+                for (int w = 0; w < batch.Count; w++)
+                    for (int t = 0; t + 1 < seq; t++)
+                    {
+                        int target = (int)ids[w * seq + t + 1];
+                        if (target >= vocab) throw QuantaException.BadInput($"{text.Description}: token {target} is outside the model's vocabulary of {vocab}");
+                        nll -= LogSoftmaxAt(values.Slice((w * seq + t) * vocab, vocab), target);
+                    }
+                predicted += (long)batch.Count * (seq - 1);
+            });
+            windows += batch.Count;
+            progress?.Report(new WorkProgress("perplexity", windows, text.Count));
+        }
+        return new PerplexityResult(windows, predicted, predicted > 0 ? nll / predicted : double.NaN, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>log softmax(row)[index], in double with the max subtracted.</summary>
+    internal static double LogSoftmaxAt(ReadOnlySpan<float> row, int index)
+    {
+        float max = float.NegativeInfinity;
+        foreach (var v in row) max = Math.Max(max, v);
+        double sum = 0;
+        foreach (var v in row) sum += Math.Exp(v - max);
+        return row[index] - max - Math.Log(sum);
+    }
+}
