@@ -22,7 +22,9 @@ public static class Calibrator
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         var observers = tensors.ToDictionary(t => t, _ => newObserver());
-        using var runner = new ModelRunner(model, runtime ?? new RuntimeOptions(), tensors);
+        // Tensors inside control-flow bodies come out under other names (BodyTaps); main-graph ones as themselves.
+        var tapped = BodyTaps.Expose(model, tensors);
+        using var runner = new ModelRunner(tapped.Model, runtime ?? new RuntimeOptions(), tapped.TensorOf.Keys.ToList());
         runner.CheckSampleShape(data.SampleShape, data.Description);
         int done = 0;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -31,7 +33,7 @@ public static class Calibrator
             hash.AppendData(MemoryMarshal.AsBytes(batch.Data.AsSpan()));
             runner.RunParallel(batch.Data, batch.Shape, (name, values) =>
             {
-                if (observers.TryGetValue(name, out var observer)) observer.Observe(values);
+                if (tapped.TensorOf.TryGetValue(name, out var tensor) && observers.TryGetValue(tensor, out var observer)) observer.Observe(values);
             });
             done += batch.Count;
             progress?.Report(new WorkProgress("calibrating", done, data.Count));

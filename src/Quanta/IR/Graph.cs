@@ -10,7 +10,7 @@ namespace Quanta.IR;
 /// lazily after <see cref="Changed"/> (every mutator here calls it; a pass that edits the
 /// proto directly calls it too).
 /// </summary>
-public sealed class Graph
+public sealed partial class Graph
 {
     public GraphProto Proto { get; }
     public RepeatedField<NodeProto> Nodes => Proto.Node;
@@ -22,7 +22,7 @@ public sealed class Graph
     public Graph(GraphProto proto) => Proto = proto;
 
     /// <summary>Marks the indexes stale after a direct edit of the proto.</summary>
-    public void Changed() => _index = null;
+    public void Changed() => Root.InvalidateTree();
 
     Index Idx => _index ??= new Index(Proto);
 
@@ -56,6 +56,8 @@ public sealed class Graph
                             if (!list.Contains(n)) list.Add(n);
                         }
             }
+            // Names are unique across a model and its subgraphs (ONNX forbids shadowing), so fresh names avoid every scope.
+            foreach (var n in g.Node) foreach (var a in n.Attribute) foreach (var sub in SubgraphsOf(a)) AddNamesOf(sub, Names);
         }
     }
 
@@ -87,7 +89,8 @@ public sealed class Graph
     public IReadOnlyList<NodeProto> Consumers(string tensor) =>
         Idx.Consumers.TryGetValue(tensor, out var list) ? list : Array.Empty<NodeProto>();
 
-    public ValueInfoProto? ValueInfo(string name) => Idx.ValueInfos.GetValueOrDefault(name);
+    /// <summary>The declared type of <paramref name="name"/>, looked up in enclosing scopes when a subgraph reads an outer tensor.</summary>
+    public ValueInfoProto? ValueInfo(string name) => Idx.ValueInfos.GetValueOrDefault(name) ?? Parent?.ValueInfo(name);
 
     public bool IsGraphOutput(string name) => Proto.Output.Any(o => o.Name == name);
     public bool IsGraphInput(string name) => Proto.Input.Any(i => i.Name == name) && !IsInitializer(name);
@@ -110,7 +113,7 @@ public sealed class Graph
     /// <summary>A name not yet used by any tensor or node, built from <paramref name="hint"/>.</summary>
     public string UniqueName(string hint)
     {
-        var names = Idx.Names;
+        var names = Root.Idx.Names;
         string name = hint;
         for (int k = 1; names.Contains(name); k++) name = $"{hint}_{k}";
         names.Add(name);
@@ -159,6 +162,8 @@ public sealed class Graph
     public List<NodeProto> TopologicalOrder()
     {
         var available = new HashSet<string>(Proto.Input.Select(i => i.Name).Concat(Proto.Initializer.Select(t => t.Name))) { "" };
+        // A subgraph may read any name its enclosing scopes define: those are available from the start.
+        if (Parent is not null) available.UnionWith(OuterNames(Proto));
         var pending = Proto.Node.ToList();
         var order = new List<NodeProto>(pending.Count);
         var waiting = new Dictionary<NodeProto, int>();

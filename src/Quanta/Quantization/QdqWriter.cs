@@ -18,13 +18,15 @@ public static class QdqWriter
 
     public static void Apply(Model model, QuantPlan plan)
     {
-        var g = model.Graph;
+        var root = model.Graph;
         string qdqDomain = ChooseDomain(model, plan);
-        foreach (var activation in plan.FusedActivations) RemoveFusedActivation(g, activation);
+        foreach (var activation in plan.FusedActivations) RemoveFusedActivation(root.ScopeOf(activation) ?? root, activation);
 
         var written = new HashSet<string>();
         foreach (var t in plan.Tensors.Values)
         {
+            // Q/DQ go where the tensor is defined (a control-flow body or the main graph); readers in nested bodies see them by name.
+            var g = root.DefiningScope(t.Name) ?? root;
             switch (t.Role)
             {
                 case TensorRole.Activation: QuantizeActivation(g, plan, t, qdqDomain, written); break;
@@ -33,8 +35,11 @@ public static class QdqWriter
             }
         }
         // Folded Clips leave their min/max constants behind; runtimes warn about unused initializers.
-        g.RemoveUnused();
-        g.SortTopologically();
+        foreach (var g in root.Scopes().ToList())
+        {
+            g.RemoveUnused();
+            g.SortTopologically();
+        }
     }
 
     /// <summary>
@@ -103,11 +108,7 @@ public static class QdqWriter
     static long[] BlockedParamShape(Graph g, string tensor, QuantParams p) =>
         QuantMath.ParamShape(p, g.Initializer(tensor)!.Dims.ToArray());
 
-    static void Rewire(NodeProto reader, string from, string to)
-    {
-        for (int i = 0; i < reader.Input.Count; i++)
-            if (reader.Input[i] == from) reader.Input[i] = to;
-    }
+    static void Rewire(NodeProto reader, string from, string to) => Graph.RenameReads(reader, from, to);
 
     static NodeProto Node(string op, string domain, string name, string[] inputs, string output, int? axis, int blockSize = 0)
     {

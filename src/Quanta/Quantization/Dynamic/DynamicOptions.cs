@@ -15,8 +15,8 @@ public sealed record DynamicOptions
     public bool SymmetricWeights { get; init; } = true;
     public bool? ReduceRange { get; init; }
     public DynamicKernel Kernel { get; init; } = DynamicKernel.Fused;
-    /// <summary>Op types to quantize (MatMul, Gemm, Conv).</summary>
-    public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Conv"];
+    /// <summary>Op types to quantize (MatMul, Gemm, Conv, LSTM).</summary>
+    public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Conv", "LSTM"];
     /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
     public string[] Exclude { get; init; } = [];
     public string? Target { get; init; }

@@ -28,30 +28,34 @@ public static class WeightOnlyQuantizer
         var notes = new List<string>();
         if (options.Format == WeightOnlyFormat.Qdq) RaiseOpsetForBlockedDequantize(model);
 
-        var layers = new List<LinearLayer>();
+        // Layers of control-flow bodies are found like the main graph's and rewritten in their own scope.
+        var layers = new List<(LinearLayer Layer, Graph Scope)>();
         var kept = new List<KeptFloat>();
-        foreach (var node in g.Nodes.ToList())
-        {
-            if (node.Domain is not ("" or "ai.onnx") || !options.OpTypes.Contains(node.OpType)) continue;
-            if (options.Exclude.Any(p => Glob.Matches(p, node.Name))) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
-            var (layer, reason) = LinearLayer.Find(g, node, fuseBias: options.Format == WeightOnlyFormat.MatMulNBits);
-            if (layer is null) kept.Add(new KeptFloat(node.Name, node.OpType, reason!));
-            else if (layer.K < options.BlockSize / 2) kept.Add(new KeptFloat(node.Name, node.OpType, $"K = {layer.K} is far below the block size"));
-            else layers.Add(layer);
-        }
+        foreach (var scope in g.Scopes().ToList())
+            foreach (var node in scope.Nodes.ToList())
+            {
+                if (node.Domain is not ("" or "ai.onnx")) continue;
+                if (node.OpType is "LSTM" or "GRU") { kept.Add(new KeptFloat(node.Name, node.OpType, "weight-only covers MatMul/Gemm; ONNX Runtime has no blocked-weight recurrent kernel (use --mode dynamic)")); continue; }
+                if (!options.OpTypes.Contains(node.OpType)) continue;
+                if (options.Exclude.Any(p => Glob.Matches(p, node.Name))) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
+                var (layer, reason) = LinearLayer.Find(scope, node, fuseBias: options.Format == WeightOnlyFormat.MatMulNBits);
+                if (layer is null) kept.Add(new KeptFloat(node.Name, node.OpType, reason!));
+                else if (layer.K < options.BlockSize / 2) kept.Add(new KeptFloat(node.Name, node.OpType, $"K = {layer.K} is far below the block size"));
+                else layers.Add((layer, scope));
+            }
 
         Dictionary<string, double[]>? hessians = null;
         if (options.Algorithm == WeightOnlyAlgorithm.Gptq)
         {
             var inputs = new Dictionary<string, int>();
-            foreach (var l in layers) inputs[l.Input] = l.K;
+            foreach (var (l, _) in layers) inputs[l.Input] = l.K;
             hessians = HessianCollector.Collect(model, inputs, calibration!, options.CalibBatch, runtime, progress);
         }
 
         var grid = new BlockGrid(options.Bits, options.Symmetric);
         var converted = new Dictionary<string, int>();
         int done = 0;
-        foreach (var layer in layers)
+        foreach (var (layer, scope) in layers)
         {
             var q = options.Algorithm switch
             {
@@ -59,9 +63,9 @@ public static class WeightOnlyQuantizer
                 WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(layer.W, layer.K, layer.N, hessians![layer.Input], options.BlockSize, grid, options.GptqDamp),
                 _ => RtnQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid),
             };
-            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(g, layer, q, options.Symmetric);
-            else BlockedQdqWriter.Write(g, layer, q, options.Symmetric);
-            NodeKit.RemoveReplaced(g, layer.Replaced);
+            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, layer, q, options.Symmetric);
+            else BlockedQdqWriter.Write(scope, layer, q, options.Symmetric);
+            NodeKit.RemoveReplaced(scope, layer.Replaced);
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
         }
@@ -69,7 +73,7 @@ public static class WeightOnlyQuantizer
         if (options.Format == WeightOnlyFormat.MatMulNBits && layers.Count > 0 && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
         if (options.Format == WeightOnlyFormat.Qdq && options.Bits == 2) notes.Add("2-bit weights are stored in 4-bit containers in QDQ format (ONNX int2 needs opset 25); use the default MatMulNBits format for packed 2-bit storage");
         if (options.Format == WeightOnlyFormat.Qdq && options.Algorithm == WeightOnlyAlgorithm.Hqq) notes.Add("HQQ's fractional zero points were rounded to integers for DequantizeLinear; MatMulNBits keeps them exact");
-        g.SortTopologically();
+        foreach (var scope in g.Scopes().ToList()) scope.SortTopologically();
         string recipe = options.Describe();
         ModelStamp.Apply(model, recipe, calibration is null || options.Algorithm != WeightOnlyAlgorithm.Gptq ? null
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
@@ -84,7 +88,7 @@ public static class WeightOnlyQuantizer
     static void RaiseOpsetForBlockedDequantize(Model model)
     {
         if (model.Opset() >= BlockedDequantizeOpset) return;
-        var reduce = model.Graph.Nodes.FirstOrDefault(n => n.Domain is "" or "ai.onnx" && n.OpType.StartsWith("Reduce", StringComparison.Ordinal)
+        var reduce = model.Graph.Scopes().SelectMany(s => s.Nodes).FirstOrDefault(n => n.Domain is "" or "ai.onnx" && n.OpType.StartsWith("Reduce", StringComparison.Ordinal)
             && n.OpType != "ReduceSum" && NodeKit.Attr(n, "axes") is not null);
         if (reduce is not null)
             throw QuantaException.BadInput($"--format qdq: blocked DequantizeLinear needs opset 21 and node '{reduce.Name}' ({reduce.OpType}) uses opset-{model.Opset()} axes; use --format matmulnbits");
