@@ -60,7 +60,7 @@ sealed class QuantizeModes
                         "standard" => DynamicKernel.Standard,
                         var k => throw QuantaException.BadInput($"--kernel: expected fused or standard, got '{k}'"),
                     },
-                    OpTypes = opTypes ?? ["MatMul", "Gemm", "Conv"],
+                    OpTypes = opTypes ?? new DynamicOptions().OpTypes,
                     Exclude = exclude,
                     Target = parse.GetValue(s.Target),
                 };
