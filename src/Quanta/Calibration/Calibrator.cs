@@ -25,7 +25,9 @@ public static class Calibrator
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         var observers = tensors.ToDictionary(t => t, _ => newObserver());
-        using var runner = new ModelRunner(model, runtime ?? new RuntimeOptions(), tensors);
+        // Tensors inside control-flow bodies come out under other names (BodyTaps); main-graph ones as themselves.
+        var tapped = BodyTaps.Expose(model, tensors);
+        using var runner = new ModelRunner(tapped.Model, runtime ?? new RuntimeOptions(), tapped.TensorOf.Keys.ToList());
         // Every calibrated tensor is an output of each run: the batch is sized so they fit the budget.
         batchSize = runner.BatchSizeWithin(batchSize, data, MemoryBudgetBytes);
         int done = 0;
@@ -35,7 +37,7 @@ public static class Calibrator
             foreach (var t in batch.Inputs) Hash(hash, t);
             runner.RunParallel(batch, (name, values) =>
             {
-                if (observers.TryGetValue(name, out var observer)) observer.Observe(values);
+                if (tapped.TensorOf.TryGetValue(name, out var tensor) && observers.TryGetValue(tensor, out var observer)) observer.Observe(values);
             });
             done += batch.Count;
             progress?.Report(new WorkProgress("calibrating", done, data.Count));

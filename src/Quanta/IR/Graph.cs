@@ -10,7 +10,7 @@ namespace Quanta.IR;
 /// go, so a writer that inserts a node per tensor stays linear in the graph's size; a pass that
 /// edits the proto directly calls <see cref="Changed"/>, which drops them to be rebuilt lazily.
 /// </summary>
-public sealed class Graph
+public sealed partial class Graph
 {
     public GraphProto Proto { get; }
     public RepeatedField<NodeProto> Nodes => Proto.Node;
@@ -22,7 +22,7 @@ public sealed class Graph
     public Graph(GraphProto proto) => Proto = proto;
 
     /// <summary>Marks the indexes stale after a direct edit of the proto.</summary>
-    public void Changed() => _index = null;
+    public void Changed() => Root.InvalidateTree();
 
     Index Idx => _index ??= new Index(Proto);
 
@@ -52,6 +52,8 @@ public sealed class Graph
             if (n.Name.Length > 0) Names.Add(n.Name);
             foreach (var o in n.Output) if (o.Length > 0) { Producers[o] = n; Names.Add(o); }
             foreach (var i in ReadNames(n)) AddConsumer(i, n);
+            // Names are unique across a model and its subgraphs (ONNX forbids shadowing), so fresh names avoid every scope.
+            foreach (var a in n.Attribute) foreach (var sub in SubgraphsOf(a)) AddNamesOf(sub, Names);
         }
 
         /// <summary>Forgets a removed node. Its names stay reserved, so <see cref="UniqueName"/> never reuses them.</summary>
@@ -106,7 +108,8 @@ public sealed class Graph
     public IReadOnlyList<NodeProto> Consumers(string tensor) =>
         Idx.Consumers.TryGetValue(tensor, out var list) ? list : Array.Empty<NodeProto>();
 
-    public ValueInfoProto? ValueInfo(string name) => Idx.ValueInfos.GetValueOrDefault(name);
+    /// <summary>The declared type of <paramref name="name"/>, looked up in enclosing scopes when a subgraph reads an outer tensor.</summary>
+    public ValueInfoProto? ValueInfo(string name) => Idx.ValueInfos.GetValueOrDefault(name) ?? Parent?.ValueInfo(name);
 
     public bool IsGraphOutput(string name) => Proto.Output.Any(o => o.Name == name);
     public bool IsGraphInput(string name) => Proto.Input.Any(i => i.Name == name) && !IsInitializer(name);
@@ -129,7 +132,7 @@ public sealed class Graph
     /// <summary>A name not yet used by any tensor or node, built from <paramref name="hint"/>.</summary>
     public string UniqueName(string hint)
     {
-        var names = Idx.Names;
+        var names = Root.Idx.Names;
         string name = hint;
         for (int k = 1; names.Contains(name); k++) name = $"{hint}_{k}";
         names.Add(name);
@@ -178,8 +181,9 @@ public sealed class Graph
     /// <summary>Makes <paramref name="node"/> read <paramref name="to"/> wherever its inputs read <paramref name="from"/>.</summary>
     public void ReplaceInput(NodeProto node, string from, string to)
     {
-        for (int i = 0; i < node.Input.Count; i++)
-            if (node.Input[i] == from) node.Input[i] = to;
+        // A control-flow node's bodies may read the name from this scope too: they follow.
+        RenameReads(node, from, to);
+        if (HasBodies(node)) { Changed(); return; }
         if (_index is null) return;
         // A subgraph may still read the old name from the enclosing scope.
         if (!ReadNames(node).Contains(from)) _index.RemoveConsumer(from, node);
@@ -212,6 +216,8 @@ public sealed class Graph
     public List<NodeProto> TopologicalOrder()
     {
         var available = new HashSet<string>(Proto.Input.Select(i => i.Name).Concat(Proto.Initializer.Select(t => t.Name))) { "" };
+        // A subgraph may read any name its enclosing scopes define: those are available from the start.
+        if (Parent is not null) available.UnionWith(OuterNames(Proto));
         var pending = Proto.Node.ToList();
         var order = new List<NodeProto>(pending.Count);
         var waiting = new Dictionary<NodeProto, int>();

@@ -17,8 +17,21 @@ public static class ShapeInference
     public static Dictionary<string, TensorTypeInfo> Infer(Model model)
     {
         var result = Analyze(model);
-        Write(model, result);
+        Write(model.Graph, result);
+        InferBodies(model.Graph, model.Opset(), result);
         return result;
+    }
+
+    /// <summary>Infers the bodies of If/Loop/Scan nodes as graphs of their own, seeded with what their enclosing scopes know.</summary>
+    static void InferBodies(Graph graph, long opset, Dictionary<string, TensorTypeInfo> outer)
+    {
+        foreach (var node in graph.Nodes.Where(Graph.HasBodies).ToList())
+            foreach (var body in graph.BodiesOf(node))
+            {
+                var types = Run(body, opset, outer).Types;
+                Write(body, types);
+                InferBodies(body, opset, types);
+            }
     }
 
     /// <summary>Infers every tensor's type and shape without touching the model.</summary>
@@ -27,10 +40,12 @@ public static class ShapeInference
     /// <summary>The nodes whose shape rule threw, and what it threw; empty when every rule ran.</summary>
     public static IReadOnlyList<ShapeRuleFailure> Diagnose(Model model) => Run(model).Failures;
 
-    internal static InferenceState Run(Model model)
+    internal static InferenceState Run(Model model) => Run(model.Graph, model.Opset(), null);
+
+    static InferenceState Run(Graph graph, long opset, Dictionary<string, TensorTypeInfo>? outer)
     {
-        var graph = model.Graph;
-        var state = new InferenceState(model.Opset());
+        var state = new InferenceState(opset);
+        if (outer is not null) foreach (var (name, info) in outer) state.Types[name] = info;
         foreach (var t in graph.Initializers) state.SeedInitializer(t);
         foreach (var v in graph.Inputs)
             if (!state.Types.ContainsKey(v.Name) && FromValueInfo(v) is { } info) state.Types[v.Name] = info;
@@ -97,9 +112,8 @@ public static class ShapeInference
     /// Rewrites value_info: one entry per node output that is not a graph output, ours where we
     /// know the type, the old one otherwise; entries for tensors that no longer exist are dropped.
     /// </summary>
-    static void Write(Model model, Dictionary<string, TensorTypeInfo> types)
+    static void Write(Graph graph, Dictionary<string, TensorTypeInfo> types)
     {
-        var graph = model.Graph;
         var old = new Dictionary<string, ValueInfoProto>();
         foreach (var v in graph.Proto.ValueInfo) old.TryAdd(v.Name, v);
         var outputs = new HashSet<string>(graph.Outputs.Select(o => o.Name));

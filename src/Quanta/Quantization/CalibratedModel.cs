@@ -63,7 +63,8 @@ public sealed class CalibratedModel
     public QuantizeResult Quantize(ResolvedRecipe recipe)
     {
         var clock = Stopwatch.StartNew();
-        var plan = Planner.Plan(Prepared.Graph, recipe);
+        var plan = Planner.WithoutUnobserved(Prepared.Graph, recipe, Planner.Plan(Prepared.Graph, recipe),
+            t => _statistics.TryGetValue(t, out var s) && s.Histogram.Count > 0);
         var toCalibrate = plan.TensorsToCalibrate.ToList();
         var ranges = new Dictionary<string, (float Min, float Max)>(toCalibrate.Count);
         foreach (var t in toCalibrate) ranges[t] = Range(t, recipe, plan.Tensors[t].Spec);
@@ -98,12 +99,18 @@ public sealed class CalibratedModel
     {
         var list = new List<string>();
         var seen = new HashSet<string>();
-        bool IsFloat(string t) => g.ValueInfo(t)?.Type?.TensorType?.ElemType == Onnx.DataTypes.Float;
         foreach (var i in g.RealInputs)
             if (i.Type?.TensorType?.ElemType == Onnx.DataTypes.Float && seen.Add(i.Name)) list.Add(i.Name);
-        foreach (var n in g.Nodes)
-            foreach (var o in n.Output)
-                if (o.Length > 0 && !g.IsInitializer(o) && IsFloat(o) && seen.Add(o)) list.Add(o);
+        // Control-flow bodies too: their tensors are observed where they run (BodyTaps).
+        foreach (var scope in g.Scopes())
+        {
+            if (scope.Parent is not null)
+                foreach (var i in scope.Inputs)
+                    if (i.Type?.TensorType?.ElemType == Onnx.DataTypes.Float && seen.Add(i.Name)) list.Add(i.Name);
+            foreach (var n in scope.Nodes)
+                foreach (var o in n.Output)
+                    if (o.Length > 0 && !scope.IsInitializer(o) && scope.ValueInfo(o)?.Type?.TensorType?.ElemType == Onnx.DataTypes.Float && seen.Add(o)) list.Add(o);
+        }
         return list;
     }
 

@@ -21,7 +21,7 @@ public static class CollapsedChannels
         foreach (var t in plan.Tensors.Values)
         {
             if (t.Role != TensorRole.Weight || t.Axis is not null || t.ChannelAxis is not { } axis) continue;
-            if (!plan.Params.TryGetValue(t.Name, out var p) || !p.PerTensor || g.Initializer(t.Name) is not { } tensor) continue;
+            if (!plan.Params.TryGetValue(t.Name, out var p) || !p.PerTensor || g.FindInitializer(t.Name) is not { } tensor) continue;
             var shape = tensor.Dims.ToArray();
             if (shape.Length <= axis) continue;
             int collapsed = Count(Tensors.ToFloats(tensor), shape, axis, p);

@@ -22,7 +22,7 @@ static class ParamResolver
             plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {
-            var tensor = g.Initializer(t.Name)!;
+            var tensor = g.FindInitializer(t.Name)!;
             var values = Tensors.ToFloats(tensor);
             var shape = tensor.Dims.ToArray();
             // Below 8 bits a few outliers would set the step for a whole channel: clip where it lowers the error.
@@ -32,7 +32,7 @@ static class ParamResolver
                 : clip ? WeightClipping.PerTensor(values, t.Spec) : QuantMath.PerTensor(values, t.Spec));
         }
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
-            plan.SetParams(t.Name, BiasParams(plan, t, g.Initializer(t.Name)!.Dims.ToArray()));
+            plan.SetParams(t.Name, BiasParams(plan, t, g.FindInitializer(t.Name)!.Dims.ToArray()));
     }
 
     static QuantParams BiasParams(QuantPlan plan, TensorPlan bias, long[] shape)

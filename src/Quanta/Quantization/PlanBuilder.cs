@@ -12,16 +12,18 @@ public sealed class PlanBuilder
 {
     public Graph Graph { get; }
     public ResolvedRecipe Recipe { get; }
-    public QuantPlan Plan { get; } = new();
+    public QuantPlan Plan { get; }
     NodeProto _node = null!;
 
     readonly Glob _overridePatterns;
     readonly NodeOverride[] _overrides;
 
-    public PlanBuilder(Graph graph, ResolvedRecipe recipe)
+    /// <param name="plan">The plan to add to: the whole model's, when <paramref name="graph"/> is one of its bodies.</param>
+    public PlanBuilder(Graph graph, ResolvedRecipe recipe, QuantPlan? plan = null)
     {
         Graph = graph;
         Recipe = recipe;
+        Plan = plan ?? new QuantPlan();
         _overridePatterns = new Glob(recipe.Nodes.Keys);
         _overrides = recipe.Nodes.Values.ToArray();
     }

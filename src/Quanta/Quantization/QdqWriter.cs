@@ -18,14 +18,21 @@ public static class QdqWriter
 
     public static void Apply(Model model, QuantPlan plan)
     {
-        var g = model.Graph;
+        var root = model.Graph;
         string qdqDomain = ChooseDomain(model, plan);
-        foreach (var activation in plan.FusedActivations) g.RenameOutput(g.Producer(activation.Input[0])!, activation.Input[0], activation.Output[0]);
-        g.RemoveNodes(plan.FusedActivations.ToHashSet());
+        // A fused Relu/Clip disappears: its producer writes the activation's output name instead.
+        foreach (var fused in plan.FusedActivations.GroupBy(a => root.ScopeOf(a) ?? root))
+        {
+            var scope = fused.Key;
+            foreach (var activation in fused) scope.RenameOutput(scope.Producer(activation.Input[0])!, activation.Input[0], activation.Output[0]);
+            scope.RemoveNodes(fused.ToHashSet());
+        }
 
         var written = new HashSet<string>();
         foreach (var t in plan.Tensors.Values)
         {
+            // Q/DQ go where the tensor is defined (a control-flow body or the main graph); readers in nested bodies see them by name.
+            var g = root.DefiningScope(t.Name) ?? root;
             switch (t.Role)
             {
                 case TensorRole.Activation: QuantizeActivation(g, plan, t, qdqDomain, written); break;
@@ -35,8 +42,11 @@ public static class QdqWriter
         }
         // Folded Clips leave their min/max constants behind, quantized weights their float originals;
         // runtimes warn about unused initializers.
-        g.RemoveUnused();
-        g.SortTopologically();
+        foreach (var g in root.Scopes().ToList())
+        {
+            g.RemoveUnused();
+            g.SortTopologically();
+        }
     }
 
     /// <summary>

@@ -25,8 +25,10 @@ public static class StaticQuantizer
         var toCalibrate = plan.TensorsToCalibrate.ToList();
         var run = Calibrator.Observe(prepared, toCalibrate, calibration,
             () => ObserverFactory.Create(recipe.Method, recipe.Calibration), recipe.CalibBatch, runtime, progress);
+        // A control-flow branch the data never took leaves its tensors unobserved: those nodes stay float.
+        plan = Planner.WithoutUnobserved(prepared.Graph, recipe, plan, t => run.Observers.TryGetValue(t, out var o) && o.Count > 0);
         // Range searches (KL, MSE) are independent per tensor and cost milliseconds each: use every core.
-        var ranges = run.Observers.AsParallel()
+        var ranges = run.Observers.Where(kv => plan.Tensors.ContainsKey(kv.Key) && kv.Value.Count > 0).AsParallel()
             .Select(kv => (kv.Key, Range: kv.Value.Range(plan.Tensors[kv.Key].Spec)))
             .ToDictionary(r => r.Key, r => r.Range);
         double calibrationSeconds = calibrationClock.Elapsed.TotalSeconds;

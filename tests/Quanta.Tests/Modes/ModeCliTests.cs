@@ -36,4 +36,17 @@ public class ModeCliTests : IDisposable
         Assert.Contains(json.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("slower than static"));
         Assert.Contains("dynamic", Quanta.IR.Model.Load(output).Metadata("quanta.recipe"));
     }
+
+    [Fact]
+    public void DynamicDefaultsReachAnLstmInsideAnIfBranch()
+    {
+        string input = Path.Combine(_dir, "vad.onnx"), output = Path.Combine(_dir, "vad.dyn.onnx");
+        Quanta.Tests.Quantization.ControlFlowModels.VadWithLstmInIf().Save(input);
+        var r = CliRunner.Run("quantize", input, "-o", output, "--mode", "dynamic", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        Assert.Equal(2, json.RootElement.GetProperty("convertedByOpType").GetProperty("LSTM").GetInt32());
+        var bodies = Quanta.IR.Model.Load(output).Graph.Scopes().Skip(1).SelectMany(g => g.Nodes).ToList();
+        Assert.Equal(2, bodies.Count(n => n.OpType == "DynamicQuantizeLSTM"));
+    }
 }

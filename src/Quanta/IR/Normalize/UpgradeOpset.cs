@@ -56,22 +56,21 @@ public sealed class UpgradeOpset : IGraphPass
         var g = model.Graph;
         var unsupported = new SortedSet<string>(StringComparer.Ordinal);
         int rewrites = 0;
-        foreach (var n in g.Nodes.ToList())
-        {
-            if (!NodeKit.IsDefaultDomain(n)) continue;
-            if (OpUpgrades.ByOpType.TryGetValue(n.OpType, out var rewrite))
+        // Control-flow bodies share the model's opset import, so their nodes are upgraded in their own scope too.
+        foreach (var scope in g.Scopes().ToList())
+            foreach (var n in scope.Nodes.ToList())
             {
-                if (rewrite(g, n, from)) rewrites++;
-                g.Changed();
+                if (!NodeKit.IsDefaultDomain(n)) continue;
+                if (OpUpgrades.ByOpType.TryGetValue(n.OpType, out var rewrite))
+                {
+                    if (rewrite(scope, n, from)) rewrites++;
+                    scope.Changed();
+                }
+                else if (!Unchanged.Contains(n.OpType)) unsupported.Add(scope.Parent is null ? n.OpType : $"{n.OpType} (in a subgraph)");
             }
-            else if (!Unchanged.Contains(n.OpType)) unsupported.Add(n.OpType);
-            foreach (var a in n.Attribute)
-                foreach (var sub in a.G is null ? a.Graphs : a.Graphs.Append(a.G))
-                    foreach (var op in OpsetChanges.Blocking(sub, from, Target)) unsupported.Add($"{n.OpType}/{op}");
-        }
         Unsupported = unsupported.ToList();
         OpsetChanges.Raise(model, Target);
-        g.SortTopologically();
+        foreach (var scope in g.Scopes().ToList()) scope.SortTopologically();
         return rewrites;
     }
 }

@@ -11,11 +11,13 @@ public static class PassPipeline
     /// folding precedes BN folding because BN parameters and shapes may themselves be computed;
     /// old opsets are upgraded before anything reads op signatures; exporters' spelled-out
     /// LayerNorm, hard-sigmoid and hard-swish are recognised after folding has made their
-    /// constants plain; shapes are inferred last, over the final graph. A fresh list each call.
+    /// constants plain; shapes are inferred last, over the final graph (bodies included). Control-flow
+    /// bodies get their constants right after the main graph's are lifted. A fresh list each call.
     /// </summary>
     public static List<IGraphPass> Normalize =>
     [
         new LiftConstants(),
+        new ResolveSubgraphs(),
         new RemoveIdentityAndDropout(),
         new UpgradeOpset(),
         new ConstantFolding(),

@@ -84,6 +84,8 @@ internal static partial class ShapeRules
             case "Tile": Tile(c); break;
             case "Pad": Pad(c); break;
             case "Range": Range(c); break;
+            case "LSTM" or "GRU" or "RNN" or "DynamicQuantizeLSTM": Recurrent(c); break;
+            case "If" or "Loop" or "Scan": ControlFlow(c); break;
         }
     }
 

@@ -15,8 +15,8 @@ public sealed record DynamicOptions
     public bool SymmetricWeights { get; init; } = true;
     public bool? ReduceRange { get; init; }
     public DynamicKernel Kernel { get; init; } = DynamicKernel.Fused;
-    /// <summary>Op types to quantize (MatMul, Gemm, Conv; Gather: large constant tables, 8-bit per row).</summary>
-    public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Conv", "Gather"];
+    /// <summary>Op types to quantize (MatMul, Gemm, Conv, LSTM; Gather: large constant tables, 8-bit per row).</summary>
+    public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Conv", "LSTM", "Gather"];
     /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
     public string[] Exclude { get; init; } = [];
     public string? Target { get; init; }

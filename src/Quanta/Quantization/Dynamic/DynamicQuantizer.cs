@@ -8,12 +8,16 @@ using Quanta.Runtime;
 namespace Quanta.Quantization.Dynamic;
 
 /// <summary>
-/// Dynamic post-training quantization: weights of MatMul, Gemm and Conv become integers now,
-/// activations are quantized at run time from their own range. No calibration data.
+/// Dynamic post-training quantization: weights of MatMul, Gemm, Conv and LSTM become integers now,
+/// activations are quantized at run time from their own range. No calibration data. Nodes inside
+/// If/Loop/Scan bodies are rewritten like the main graph's.
 /// </summary>
 public static class DynamicQuantizer
 {
-    static readonly IDynamicOp[] Ops = [new DynamicMatMul(), new DynamicGemm(), new DynamicConv()];
+    static readonly IDynamicOp[] Ops = [new DynamicMatMul(), new DynamicGemm(), new DynamicConv(), new DynamicLstm()];
+
+    /// <summary>Operators with weights that stay float in dynamic mode, and why (shown in the summary).</summary>
+    static readonly Dictionary<string, string> KeptFloatOps = new() { ["GRU"] = "no integer GRU kernel in ONNX Runtime" };
 
     /// <summary>The per-node rewrites' op types, and Gather for embedding tables (whole tables, see <see cref="EmbeddingQuantizer"/>).</summary>
     public static IReadOnlyList<string> Supported { get; } = [.. Ops.Select(o => o.OpType), EmbeddingQuantizer.OpType];
@@ -27,36 +31,43 @@ public static class DynamicQuantizer
         var spec = options.WeightSpec(target);
 
         var model = PassPipeline.Run(input, PassPipeline.Normalize, out _);
-        var g = model.Graph;
-        var c = new DynamicContext(g, spec, options.PerChannel, options.Kernel);
         var converted = new Dictionary<string, int>();
         var kept = new List<KeptFloat>();
         var exclude = new Glob(options.Exclude);
         var notes = new List<string>();
+        bool usesMsDomain = false;
         // Tables first: a projection tied to a table is rewritten with it, not from its own copy below.
         if (options.OpTypes.Contains(EmbeddingQuantizer.OpType))
         {
-            var embeddings = EmbeddingQuantizer.Apply(g, EmbeddingSettings.PerRow8, options.Exclude);
+            var embeddings = EmbeddingQuantizer.Apply(model.Graph, EmbeddingSettings.PerRow8, options.Exclude);
             foreach (var (op, n) in embeddings.Converted) converted[op] = n;
             kept.AddRange(embeddings.Kept);
             notes.AddRange(embeddings.Notes);
-            c.UsesMsDomain |= embeddings.UsesMsDomain;
+            usesMsDomain |= embeddings.UsesMsDomain;
         }
-        foreach (var node in g.Nodes.ToList())
+        // Control-flow bodies are graphs like the main one: each is rewritten with its own context.
+        foreach (var g in model.Graph.Scopes().ToList())
         {
-            var op = Array.Find(Ops, o => o.OpType == node.OpType && node.Domain is "" or "ai.onnx");
-            if (op is null || !options.OpTypes.Contains(op.OpType)) continue;
-            if (exclude.Matches(node.Name))
+            var c = new DynamicContext(g, spec, options.PerChannel, options.Kernel);
+            foreach (var node in g.Nodes.ToList())
             {
-                kept.Add(new KeptFloat(node.Name, node.OpType, "excluded"));
-                continue;
+                if (node.Domain is not ("" or "ai.onnx")) continue;
+                if (KeptFloatOps.TryGetValue(node.OpType, out var why)) { kept.Add(new KeptFloat(node.Name, node.OpType, why)); continue; }
+                var op = Array.Find(Ops, o => o.OpType == node.OpType);
+                if (op is null || !options.OpTypes.Contains(op.OpType)) continue;
+                if (exclude.Matches(node.Name))
+                {
+                    kept.Add(new KeptFloat(node.Name, node.OpType, "excluded"));
+                    continue;
+                }
+                if (op.Rewrite(node, c) is { } reason) kept.Add(new KeptFloat(node.Name, node.OpType, reason));
+                else converted[node.OpType] = converted.GetValueOrDefault(node.OpType) + 1;
             }
-            if (op.Rewrite(node, c) is { } reason) kept.Add(new KeptFloat(node.Name, node.OpType, reason));
-            else converted[node.OpType] = converted.GetValueOrDefault(node.OpType) + 1;
+            usesMsDomain |= c.UsesMsDomain;
+            g.SortTopologically();
         }
-        if (c.UsesMsDomain && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
+        if (usesMsDomain && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
         if (model.Opset() < 11) model.SetOpset("", 11); // DynamicQuantizeLinear
-        g.SortTopologically();
 
         string recipe = Describe(options, spec, target);
         ModelStamp.Apply(model, recipe);

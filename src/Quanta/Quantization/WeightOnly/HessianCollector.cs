@@ -23,13 +23,14 @@ public static class HessianCollector
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         var sums = inputs.ToDictionary(kv => kv.Key, kv => new Accumulator(kv.Value));
-        using var runner = new ModelRunner(prepared, runtime, inputs.Keys.ToList());
+        var tapped = Calibration.BodyTaps.Expose(prepared, inputs.Keys); // layers inside control-flow bodies too
+        using var runner = new ModelRunner(tapped.Model, runtime, tapped.TensorOf.Keys.ToList());
         int seen = 0;
         foreach (var batch in data.Batches(runner.BatchSize(batchSize, data)))
         {
             runner.RunParallel(batch, (name, values) =>
             {
-                if (sums.TryGetValue(name, out var acc)) acc.Add(values);
+                if (tapped.TensorOf.TryGetValue(name, out var tensor) && sums.TryGetValue(tensor, out var acc)) acc.Add(values);
             });
             seen += batch.Count;
             progress?.Report(new WorkProgress("collecting activation statistics", seen, data.Count));

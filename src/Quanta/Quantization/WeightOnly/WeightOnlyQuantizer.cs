@@ -29,7 +29,9 @@ public static class WeightOnlyQuantizer
         var notes = new List<string>();
         if (options.Format == WeightOnlyFormat.Qdq) RaiseOpsetForBlockedDequantize(model);
 
+        // Layers of control-flow bodies are found like the main graph's and rewritten in their own scope.
         var layers = new List<LinearLayer>();
+        var scopeOf = new Dictionary<Onnx.Proto.NodeProto, Graph>();
         var kept = new List<KeptFloat>();
         var exclude = new Glob(options.Exclude);
         var converted = new Dictionary<string, int>();
@@ -42,15 +44,18 @@ public static class WeightOnlyQuantizer
             notes.AddRange(embeddings.Notes);
             if (embeddings.UsesMsDomain && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
         }
-        foreach (var node in g.Nodes.ToList())
-        {
-            if (node.Domain is not ("" or "ai.onnx") || !options.OpTypes.Contains(node.OpType)) continue;
-            if (exclude.Matches(node.Name)) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
-            var (layer, reason) = LinearLayer.Find(g, node, fuseBias: options.Format == WeightOnlyFormat.MatMulNBits);
-            if (layer is null) kept.Add(new KeptFloat(node.Name, node.OpType, reason!));
-            else if (layer.K < options.BlockSize / 2) kept.Add(new KeptFloat(node.Name, node.OpType, $"K = {layer.K} is far below the block size"));
-            else layers.Add(layer);
-        }
+        foreach (var scope in g.Scopes().ToList())
+            foreach (var node in scope.Nodes.ToList())
+            {
+                if (node.Domain is not ("" or "ai.onnx")) continue;
+                if (node.OpType is "LSTM" or "GRU") { kept.Add(new KeptFloat(node.Name, node.OpType, "weight-only covers MatMul/Gemm; ONNX Runtime has no blocked-weight recurrent kernel (use --mode dynamic)")); continue; }
+                if (!options.OpTypes.Contains(node.OpType)) continue;
+                if (exclude.Matches(node.Name)) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
+                var (layer, reason) = LinearLayer.Find(scope, node, fuseBias: options.Format == WeightOnlyFormat.MatMulNBits);
+                if (layer is null) kept.Add(new KeptFloat(node.Name, node.OpType, reason!));
+                else if (layer.K < options.BlockSize / 2) kept.Add(new KeptFloat(node.Name, node.OpType, $"K = {layer.K} is far below the block size"));
+                else { layers.Add(layer); scopeOf[node] = scope; }
+            }
 
         Dictionary<string, InputStatistics>? stats = null;
         if (calibration is not null && (options.NeedsCalibration || options.Keep8BitAuto))
@@ -68,6 +73,7 @@ public static class WeightOnlyQuantizer
         int done = 0;
         foreach (var layer in layers)
         {
+            var scope = scopeOf[layer.Node];
             var grid = GridOf(layer);
             var q = options.Algorithm switch
             {
@@ -75,9 +81,9 @@ public static class WeightOnlyQuantizer
                 WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(layer.W, layer.K, layer.N, stats![layer.Input].Hessian, options.BlockSize, grid, options.GptqDamp),
                 _ => RtnQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid),
             };
-            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(g, layer, q, options.Symmetric);
-            else BlockedQdqWriter.Write(g, layer, q, options.Symmetric);
-            NodeKit.RemoveReplaced(g, layer.Replaced);
+            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, layer, q, options.Symmetric);
+            else BlockedQdqWriter.Write(scope, layer, q, options.Symmetric);
+            NodeKit.RemoveReplaced(scope, layer.Replaced);
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
         }
@@ -86,7 +92,7 @@ public static class WeightOnlyQuantizer
         if (options.Bits == 3) notes.Add("3-bit weights are stored in 4-bit containers (neither MatMulNBits nor ONNX has a 3-bit type): the accuracy of 3 bits, the size of 4");
         if (options.Format == WeightOnlyFormat.Qdq && options.Bits == 2) notes.Add("2-bit weights are stored in 4-bit containers in QDQ format (ONNX int2 needs opset 25); use the default MatMulNBits format for packed 2-bit storage");
         if (options.Format == WeightOnlyFormat.Qdq && options.Algorithm == WeightOnlyAlgorithm.Hqq) notes.Add("HQQ's fractional zero points were rounded to integers for DequantizeLinear; MatMulNBits keeps them exact");
-        g.SortTopologically();
+        foreach (var scope in g.Scopes().ToList()) scope.SortTopologically();
         string recipe = options.Describe();
         ModelStamp.Apply(model, recipe, calibration is null || stats is null ? null
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
@@ -132,7 +138,7 @@ public static class WeightOnlyQuantizer
     static void RaiseOpsetForBlockedDequantize(Model model)
     {
         if (model.Opset() >= BlockedDequantizeOpset) return;
-        var reduce = model.Graph.Nodes.FirstOrDefault(n => n.Domain is "" or "ai.onnx" && n.OpType.StartsWith("Reduce", StringComparison.Ordinal)
+        var reduce = model.Graph.Scopes().SelectMany(s => s.Nodes).FirstOrDefault(n => n.Domain is "" or "ai.onnx" && n.OpType.StartsWith("Reduce", StringComparison.Ordinal)
             && n.OpType != "ReduceSum" && NodeKit.Attr(n, "axes") is not null);
         if (reduce is not null)
             throw QuantaException.BadInput($"--format qdq: blocked DequantizeLinear needs opset 21 and node '{reduce.Name}' ({reduce.OpType}) uses opset-{model.Opset()} axes; use --format matmulnbits");
