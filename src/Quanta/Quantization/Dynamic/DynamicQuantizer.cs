@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Quanta.IR;
 using Quanta.IR.Passes;
 using Quanta.Numerics;
+using Quanta.Onnx;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.Dynamic;
@@ -27,6 +28,8 @@ public static class DynamicQuantizer
         var model = PassPipeline.Run(input, PassPipeline.Normalize, out _);
         var g = model.Graph;
         var c = new DynamicContext(g, spec, options.PerChannel, options.Kernel);
+        var spill = TensorSpill.For(model); // one weight in memory at a time when the model is on disk
+
         var converted = new Dictionary<string, int>();
         var kept = new List<KeptFloat>();
         foreach (var node in g.Nodes.ToList())
@@ -40,6 +43,7 @@ public static class DynamicQuantizer
             }
             if (op.Rewrite(node, c) is { } reason) kept.Add(new KeptFloat(node.Name, node.OpType, reason));
             else converted[node.OpType] = converted.GetValueOrDefault(node.OpType) + 1;
+            spill?.Offload(g);
         }
         if (c.UsesMsDomain && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
         if (model.Opset() < 11) model.SetOpset("", 11); // DynamicQuantizeLinear

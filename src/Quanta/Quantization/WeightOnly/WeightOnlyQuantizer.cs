@@ -3,6 +3,7 @@ using Quanta.Data;
 using Quanta.IR;
 using Quanta.IR.Normalize;
 using Quanta.IR.Passes;
+using Quanta.Onnx;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.WeightOnly;
@@ -48,20 +49,26 @@ public static class WeightOnlyQuantizer
             hessians = HessianCollector.Collect(model, inputs, calibration!, options.CalibBatch, runtime, progress);
         }
 
+        // Layer by layer: read one weight (from disk when the model has external data), quantize it,
+        // write its nodes, and move the new tensors to the spill file, so memory never holds more
+        // than one layer's weight whatever the model size. In-memory models take the same loop.
+        var spill = TensorSpill.For(model);
         var grid = new BlockGrid(options.Bits, options.Symmetric);
         var converted = new Dictionary<string, int>();
         int done = 0;
         foreach (var layer in layers)
         {
+            var w = layer.ReadWeight();
             var q = options.Algorithm switch
             {
-                WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
-                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(layer.W, layer.K, layer.N, hessians![layer.Input], options.BlockSize, grid, options.GptqDamp),
-                _ => RtnQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid),
+                WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
+                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(w, layer.K, layer.N, hessians![layer.Input], options.BlockSize, grid, options.GptqDamp),
+                _ => RtnQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid),
             };
             if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(g, layer, q, options.Symmetric);
             else BlockedQdqWriter.Write(g, layer, q, options.Symmetric);
             NodeKit.RemoveReplaced(g, layer.Replaced);
+            spill?.Offload(g);
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
         }
