@@ -13,5 +13,6 @@ return options.Suite switch
     "memory-child" => Suites.MemoryChild(options),
     "int4" => Suites.Int4(options),
     "variants" => Suites.Variants(options),
+    "stream" => StreamingSuite.Run(options),
     _ => BenchArgs.Usage(),
 };

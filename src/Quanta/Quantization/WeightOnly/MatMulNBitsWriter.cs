@@ -44,7 +44,7 @@ static class MatMulNBitsWriter
     {
         int bits = q.Grid.Bits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
         var packed = new byte[q.N * q.Blocks * blob];
-        for (int n = 0; n < q.N; n++)
+        Parallel.For(0, q.N, n =>
         {
             int column = n * q.Blocks * blob;
             for (int k = 0; k < q.K; k++)
@@ -52,7 +52,7 @@ static class MatMulNBitsWriter
                 int b = k / q.BlockSize, i = k % q.BlockSize;
                 packed[column + b * blob + i / perByte] |= (byte)(q.Q[n * q.K + k] << (i % perByte * bits));
             }
-        }
+        });
         return packed;
     }
 
