@@ -77,9 +77,24 @@ public static class ExternalData
         }
     }
 
-    /// <summary>True when the tensor's bytes are on disk behind a checked absolute location (see <see cref="Load"/>).</summary>
+    /// <summary>True when the tensor's bytes are on disk behind a checked absolute location (see <see cref="Load"/>).
+    /// A tensor given raw_data since (a pass that rewrote its values) is in memory again.</summary>
     public static bool IsOnDisk(TensorProto t) =>
-        t.DataLocation == TensorProto.Types.DataLocation.External && Entry(t, "location") is { } l && Path.IsPathRooted(l);
+        !t.HasRawData && t.DataLocation == TensorProto.Types.DataLocation.External && Entry(t, "location") is { } l && Path.IsPathRooted(l);
+
+    /// <summary>
+    /// Clears the on-disk entries of tensors a pass has since given raw_data, so a model written
+    /// from memory never carries a stale external location.
+    /// </summary>
+    public static void DropStaleEntries(ModelProto model)
+    {
+        foreach (var t in AllTensors(model.Graph))
+            if (t.HasRawData && t.DataLocation == TensorProto.Types.DataLocation.External)
+            {
+                t.ExternalData.Clear();
+                t.ClearDataLocation();
+            }
+    }
 
     /// <summary>The bytes of an on-disk tensor, read now (the caller owns the array).</summary>
     public static byte[] Read(TensorProto t)
@@ -113,6 +128,7 @@ public static class ExternalData
     /// <summary>Reads every on-disk tensor of <paramref name="model"/> into raw_data (for a copy handed to an in-memory session).</summary>
     public static void Inline(ModelProto model)
     {
+        DropStaleEntries(model);
         foreach (var t in AllTensors(model.Graph))
             if (IsOnDisk(t)) SetInline(t, Read(t));
     }

@@ -64,6 +64,7 @@ public static class ModelIO
         // holding them in one protobuf would read the whole model into memory.
         bool external = options.ExternalData || model.Graph.InitializerBytes() > ProtobufLimit || ExternalData.AnyOnDisk(model.Proto);
         var proto = model.Proto.Clone(); // cheap: tensor bytes are shared, not copied
+        ExternalData.DropStaleEntries(proto);
         string? dataTemp = null, dataFinal = null;
         if (external)
         {
@@ -95,7 +96,6 @@ public static class ModelIO
     /// <inheritdoc cref="ToBytes(Model)"/>
     public static byte[] ToBytes(ModelProto proto)
     {
-        if (!ExternalData.AnyOnDisk(proto)) return proto.ToByteArray();
         var copy = proto.Clone(); // cheap: in-memory tensor bytes are shared
         ExternalData.Inline(copy);
         return copy.ToByteArray();

@@ -84,6 +84,30 @@ public class StreamingTests
         Assert.True(cosine > 0.98, $"cosine of dynamic int8 logits to float: {cosine:F4}");
     }
 
+    [Fact]
+    public void ATensorAPassRewritesInMemoryLeavesTheDiskBehind()
+    {
+        using var folder = new TempFolder();
+        string input = folder.File("decoder.onnx");
+        DecoderModel.Write(input, Small, DataTypes.Float);
+        var model = Model.Load(input);
+        var w = model.Graph.Initializer("layers.0.q_proj")!;
+        Assert.True(ExternalData.IsOnDisk(w));
+        var values = Tensors.ToFloats(w);
+        values[0] = 1234.5f;
+        w.RawData = Tensors.FromFloats("", [values.Length], values).RawData; // as fp16 conversion or QAT write-back do
+        Assert.False(ExternalData.IsOnDisk(w));
+        Assert.Equal(1234.5f, Tensors.ToFloats(w)[0]);
+
+        string output = folder.File("inline/decoder.onnx");
+        ExternalData.Inline(model.Proto);
+        model.Save(output); // in one protobuf: no stale external entry may survive
+        Assert.False(File.Exists(output + ".data"));
+        var back = Model.Load(output).Graph.Initializer("layers.0.q_proj")!;
+        Assert.Empty(back.ExternalData);
+        Assert.Equal(1234.5f, Tensors.ToFloats(back)[0]);
+    }
+
     static Onnx.Proto.ModelProto ModelProtoOf(string path) => Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
 
     /// <summary>The model's logits for a fixed token sequence, run from the file (external data and all) in ONNX Runtime.</summary>
