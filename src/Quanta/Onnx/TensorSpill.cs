@@ -8,7 +8,8 @@ namespace Quanta.Onnx;
 /// worth at a time whatever the model size: each is appended to a scratch file and its
 /// TensorProto becomes an on-disk handle (<see cref="ExternalData.IsOnDisk"/>), which
 /// <see cref="ModelIO.Save"/> later copies into the output's side file in slices.
-/// The scratch file lives in the temporary folder and is deleted when the process exits.
+/// The scratch file lives in the temporary folder and is deleted when the process exits (or, if it
+/// was killed, by the next process that spills).
 /// </summary>
 public sealed class TensorSpill
 {
@@ -24,7 +25,11 @@ public sealed class TensorSpill
         _stream = new FileStream(_path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
         lock (Gate)
         {
-            if (Files.Count == 0) AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
+            if (Files.Count == 0)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
+                DeleteOrphans();
+            }
             Files.Add(_path);
         }
     }
@@ -51,6 +56,18 @@ public sealed class TensorSpill
         _stream.Position = offset;
         _stream.Write(t.RawData.Span);
         ExternalData.PointAt(t, _path, offset, t.RawData.Length);
+    }
+
+    /// <summary>Scratch files of processes that died without exiting cleanly (killed test hosts, Ctrl+C).</summary>
+    static void DeleteOrphans()
+    {
+        foreach (var f in Directory.EnumerateFiles(Path.GetTempPath(), "quanta-spill-*.data"))
+        {
+            var parts = Path.GetFileName(f).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out int pid) || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+            if (!OperatingSystem.IsLinux()) continue;
+            try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     static void DeleteAll()
