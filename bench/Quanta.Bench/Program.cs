@@ -17,5 +17,6 @@ return options.Suite switch
     "variants" => Suites.Variants(options),
     "large-graph" => LargeGraph.Run(options),
     "large-graph-child" => LargeGraph.RunChild(options),
+    "stream" => StreamingSuite.Run(options),
     _ => BenchArgs.Usage(),
 };

@@ -19,7 +19,7 @@ sealed record ModeSummary(
 {
     public static ModeSummary Of(ModeResult r, string input, string output) => new(
         input, output, r.Mode, r.Recipe,
-        new FileInfo(input).Length, SummaryTables.ModelBytes(output),
+        SummaryTables.ModelBytes(input), SummaryTables.ModelBytes(output),
         r.ConvertedNodes,
         r.ConvertedByOpType.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value),
         r.KeptFloat, r.Notes, r.TotalSeconds);

@@ -50,10 +50,10 @@ public sealed class Model
         else entry.Value = value;
     }
 
-    public byte[] ToBytes() => Proto.ToByteArray();
+    public byte[] ToBytes() => ModelIO.ToBytes(Proto);
 
     /// <summary>Bytes the model takes serialized (protobuf plus any tensor data).</summary>
-    public long SerializedBytes() => Proto.CalculateSize();
+    public long SerializedBytes() => ModelIO.SerializedBytes(Proto);
 
     public static Model Load(string path) => ModelIO.Load(path);
     public void Save(string path, SaveOptions? options = null) => ModelIO.Save(this, path, options);

@@ -61,8 +61,11 @@ public static class ModelIO
         string folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder)) throw QuantaException.BadInput($"{path}: output folder does not exist");
 
-        bool external = options.ExternalData || model.Graph.InitializerBytes() > ProtobufLimit;
+        // Tensors still on disk (a model read with external data) go to the side file by copy:
+        // holding them in one protobuf would read the whole model into memory.
+        bool external = options.ExternalData || model.Graph.InitializerBytes() > ProtobufLimit || ExternalData.AnyOnDisk(model.Proto);
         var proto = model.Proto.Clone(); // cheap: tensor bytes are shared, not copied
+        ExternalData.DropStaleEntries(proto);
         string? dataTemp = null, dataFinal = null;
         if (external)
         {
@@ -84,8 +87,20 @@ public static class ModelIO
         }
     }
 
-    /// <summary>The bytes of a model that fits in one protobuf (what ONNX Runtime loads from memory).</summary>
-    public static byte[] ToBytes(Model model) => model.Proto.ToByteArray();
+    /// <summary>The bytes of a model that fits in one protobuf (what ONNX Runtime loads from memory), on-disk tensors read in.</summary>
+    public static byte[] ToBytes(Model model) => ToBytes(model.Proto);
+
+    /// <summary>Bytes the model takes serialized with every tensor inline (on-disk tensors counted at their length).</summary>
+    public static long SerializedBytes(ModelProto proto) =>
+        proto.CalculateSize() + ExternalData.AllTensors(proto.Graph).Where(ExternalData.IsOnDisk).Sum(Tensors.ByteSize);
+
+    /// <inheritdoc cref="ToBytes(Model)"/>
+    public static byte[] ToBytes(ModelProto proto)
+    {
+        var copy = proto.Clone(); // cheap: in-memory tensor bytes are shared
+        ExternalData.Inline(copy);
+        return copy.ToByteArray();
+    }
 
     static string TempName(string final) => $"{final}.tmp-{Environment.ProcessId}";
 

@@ -38,7 +38,7 @@ public static class Tensors
         switch (t.DataType)
         {
             case DataTypes.Float:
-                if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+                if (HasBytes(t)) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
                 else t.FloatData.CopyTo(result, 0);
                 break;
             case DataTypes.Double:
@@ -48,15 +48,15 @@ public static class Tensors
             case DataTypes.Float16:
             {
                 var h = new Half[n];
-                if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(h.AsSpan()));
+                if (HasBytes(t)) CopyRaw(t, MemoryMarshal.AsBytes(h.AsSpan()));
                 else for (int i = 0; i < n; i++) h[i] = BitConverter.UInt16BitsToHalf((ushort)t.Int32Data[i]);
-                for (long i = 0; i < n; i++) result[i] = (float)h[i];
+                System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(h, result);
                 break;
             }
             case DataTypes.BFloat16:
             {
                 var b = new ushort[n];
-                if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(b.AsSpan()));
+                if (HasBytes(t)) CopyRaw(t, MemoryMarshal.AsBytes(b.AsSpan()));
                 else for (int i = 0; i < n; i++) b[i] = (ushort)t.Int32Data[i];
                 for (long i = 0; i < n; i++) result[i] = BitConverter.Int32BitsToSingle(b[i] << 16);
                 break;
@@ -79,7 +79,7 @@ public static class Tensors
     {
         if (t.DataType != DataTypes.Double) return ToFloats(t).Select(v => (double)v).ToArray();
         var result = new double[ElementCount(t)];
-        if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+        if (HasBytes(t)) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
         else t.DoubleData.CopyTo(result, 0);
         return result;
     }
@@ -90,7 +90,7 @@ public static class Tensors
         var result = new long[n];
         if (t.DataType == DataTypes.Int64)
         {
-            if (t.HasRawData) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+            if (HasBytes(t)) CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
             else t.Int64Data.CopyTo(result, 0);
         }
         else if (t.DataType is DataTypes.Float or DataTypes.Double)
@@ -111,13 +111,13 @@ public static class Tensors
     {
         long n = ElementCount(t);
         var result = new int[n];
-        if (!t.HasRawData)
+        if (!HasBytes(t))
         {
             if (t.DataType == DataTypes.Int64) { for (int i = 0; i < n; i++) result[i] = (int)t.Int64Data[i]; }
             else t.Int32Data.CopyTo(result, 0);
             return result;
         }
-        var raw = t.RawData.Span;
+        var raw = ExternalData.IsOnDisk(t) ? ExternalData.Read(t) : t.RawData.Span;
         switch (t.DataType)
         {
             case DataTypes.Int32: CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan())); break;
@@ -135,8 +135,16 @@ public static class Tensors
         return result;
     }
 
+    /// <summary>Values stored as bytes, in raw_data or on disk (rather than in the typed repeated fields).</summary>
+    static bool HasBytes(TensorProto t) => t.HasRawData || ExternalData.IsOnDisk(t);
+
     static void CopyRaw(TensorProto t, Span<byte> destination)
     {
+        if (ExternalData.IsOnDisk(t))
+        {
+            ExternalData.Read(t, destination);
+            return;
+        }
         var raw = t.RawData.Span;
         if (raw.Length != destination.Length)
             throw QuantaException.BadInput($"tensor '{t.Name}': raw data holds {raw.Length} bytes, its shape needs {destination.Length}");
@@ -145,6 +153,36 @@ public static class Tensors
 
     public static TensorProto FromFloats(string name, ReadOnlySpan<long> dims, ReadOnlySpan<float> values)
         => FromRaw(name, DataTypes.Float, dims, MemoryMarshal.AsBytes(values));
+
+    /// <summary>Float values stored as <paramref name="dataType"/> (float, float16 or bfloat16: a float model's own type).</summary>
+    public static TensorProto FromFloats(string name, int dataType, ReadOnlySpan<long> dims, ReadOnlySpan<float> values)
+    {
+        switch (dataType)
+        {
+            case DataTypes.Float: return FromFloats(name, dims, values);
+            case DataTypes.Float16:
+            {
+                var h = new Half[values.Length];
+                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values, h);
+                return FromRaw(name, dataType, dims, MemoryMarshal.AsBytes(h.AsSpan()));
+            }
+            case DataTypes.BFloat16:
+            {
+                var b = new ushort[values.Length];
+                for (int i = 0; i < values.Length; i++) b[i] = BFloat16Bits(values[i]);
+                return FromRaw(name, dataType, dims, MemoryMarshal.AsBytes(b.AsSpan()));
+            }
+            default: throw new ArgumentException($"not a float type: {DataTypes.Name(dataType)}", nameof(dataType));
+        }
+    }
+
+    /// <summary>bfloat16 bits rounded to nearest even (NaN kept a NaN).</summary>
+    static ushort BFloat16Bits(float v)
+    {
+        uint b = BitConverter.SingleToUInt32Bits(v);
+        if (float.IsNaN(v)) return (ushort)((b >> 16) | 0x40);
+        return (ushort)((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+    }
 
     public static TensorProto FromInt64s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<long> values)
         => FromRaw(name, DataTypes.Int64, dims, MemoryMarshal.AsBytes(values));

@@ -50,7 +50,7 @@ public sealed class ModelRunner : IDisposable
         };
         try
         {
-            _session = model.Proto.CalculateSize() < ModelIO.ProtobufLimit
+            _session = model.SerializedBytes() < ModelIO.ProtobufLimit
                 ? new InferenceSession(model.ToBytes(), _options)
                 : new InferenceSession(SaveTemporary(model), _options);
         }

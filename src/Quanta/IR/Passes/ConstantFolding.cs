@@ -166,7 +166,7 @@ public sealed class ConstantFolding : IGraphPass
             graph.Output.Add(new ValueInfoProto { Name = o, Type = ShapeInference.ToTypeProto(types[o]) });
         var proto = new ModelProto { IrVersion = Math.Max(model.Proto.IrVersion, 4), Graph = graph };
         proto.OpsetImport.AddRange(model.Proto.OpsetImport.Select(o => o.Clone()));
-        if (proto.CalculateSize() >= ModelIO.ProtobufLimit) return null;
+        if (ModelIO.SerializedBytes(proto) >= ModelIO.ProtobufLimit) return null;
 
         using var options = new SessionOptions
         {
@@ -175,7 +175,7 @@ public sealed class ConstantFolding : IGraphPass
         };
         try
         {
-            using var session = new InferenceSession(proto.ToByteArray(), options);
+            using var session = new InferenceSession(ModelIO.ToBytes(proto), options);
             using var run = new RunOptions();
             using var values = session.Run(run, Array.Empty<string>(), Array.Empty<OrtValue>(), outputs);
             var result = new List<TensorProto>(outputs.Count);

@@ -3,6 +3,7 @@ using Quanta.IR;
 using Quanta.IR.Passes;
 using Quanta.Numerics;
 using Quanta.Quantization.Embedding;
+using Quanta.Onnx;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.Dynamic;
@@ -31,6 +32,7 @@ public static class DynamicQuantizer
         var spec = options.WeightSpec(target);
 
         var model = PassPipeline.Run(input, PassPipeline.Normalize, out _);
+        var spill = TensorSpill.For(model); // one weight in memory at a time when the model is on disk
         var converted = new Dictionary<string, int>();
         var kept = new List<KeptFloat>();
         var exclude = new Glob(options.Exclude);
@@ -62,6 +64,7 @@ public static class DynamicQuantizer
                 }
                 if (op.Rewrite(node, c) is { } reason) kept.Add(new KeptFloat(node.Name, node.OpType, reason));
                 else converted[node.OpType] = converted.GetValueOrDefault(node.OpType) + 1;
+                spill?.Offload(g);
             }
             usesMsDomain |= c.UsesMsDomain;
             g.SortTopologically();

@@ -38,7 +38,7 @@ static class BlockedQdqWriter
             }
         string name = layer.Name;
         string w = NodeKit.AddConstant(g, name + "_W_quantized", Tensors.FromRaw("", type.OnnxDataType(), [k, n], QuantMath.ToBytes(values, type)));
-        string s = NodeKit.AddConstant(g, name + "_W_scale", Tensors.FromFloats("", [blocks, n], scales));
+        string s = NodeKit.AddConstant(g, name + "_W_scale", Tensors.FromFloats("", layer.ElementType, [blocks, n], scales));
         var dqInputs = new List<string> { w, s };
         if (!symmetric) dqInputs.Add(NodeKit.AddConstant(g, name + "_W_zero_point", Tensors.FromRaw("", type.OnnxDataType(), [blocks, n], QuantMath.ToBytes(zeros, type))));
         string weight = g.UniqueName(name + "_W_dequantized");
@@ -51,7 +51,7 @@ static class BlockedQdqWriter
         }
         string product = g.UniqueName(name + "_product");
         g.AddNode(NodeKit.Node("MatMul", g.UniqueName(name + "_matmul"), [layer.Input, weight], [product]));
-        string bias = NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", [n], layer.Bias));
+        string bias = NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", layer.ElementType, [n], layer.Bias));
         g.AddNode(NodeKit.Node("Add", g.UniqueName(name + "_bias_add"), [product, bias], [layer.Output]));
     }
 }

@@ -16,19 +16,27 @@ public static class HqqQuantizer
     public static BlockwiseWeight Quantize(ReadOnlySpan<float> w, int k, int n, int blockSize, BlockGrid grid, int iterations = 20)
     {
         var r = RtnQuantizer.Quantize(w, k, n, blockSize, grid);
-        var column = new float[k];
-        var q = new float[blockSize];
-        var best = new byte[blockSize];
-        for (int c = 0; c < n; c++)
+        // Columns are independent: spread them over all cores, each worker with its own buffers.
+        unsafe
         {
-            for (int i = 0; i < k; i++) column[i] = w[i * n + c];
-            for (int b = 0; b < r.Blocks; b++)
+            fixed (float* pw = w)
             {
-                int start = b * blockSize, len = Math.Min(blockSize, k - start);
-                int p = c * r.Blocks + b;
-                float s = r.Scales[p], z = r.Zeros[p];
-                r.Zeros[p] = Optimize(column.AsSpan(start, len), s, z, grid, iterations, q, best).Zero;
-                for (int i = 0; i < len; i++) r.Q[c * k + start + i] = best[i];
+                var weights = (IntPtr)pw;
+                Parallel.For(0, n, () => (Column: new float[k], Q: new float[blockSize], Best: new byte[blockSize]), (c, _, buffers) =>
+                {
+                    var all = new ReadOnlySpan<float>((float*)weights, k * n);
+                    var column = buffers.Column;
+                    for (int i = 0; i < k; i++) column[i] = all[i * n + c];
+                    for (int b = 0; b < r.Blocks; b++)
+                    {
+                        int start = b * blockSize, len = Math.Min(blockSize, k - start);
+                        int p = c * r.Blocks + b;
+                        float s = r.Scales[p], z = r.Zeros[p];
+                        r.Zeros[p] = Optimize(column.AsSpan(start, len), s, z, grid, iterations, buffers.Q, buffers.Best).Zero;
+                        for (int i = 0; i < len; i++) r.Q[c * k + start + i] = buffers.Best[i];
+                    }
+                    return buffers;
+                }, _ => { });
             }
         }
         return r;

@@ -38,8 +38,9 @@ static class Keep8BitSelector
     static double RelativeError(LinearLayer l, BlockGrid grid, int blockSize, InputStatistics? stats)
     {
         var h = stats is null ? null : OutputError.ToFloats(stats.Hessian);
-        var approx = RtnQuantizer.Quantize(l.W, l.K, l.N, blockSize, grid).Dequantize();
-        double reference = OutputError.Of(l.W, null, l.K, l.N, h);
-        return reference > 0 ? OutputError.Of(l.W, approx, l.K, l.N, h) / reference : 0;
+        var w = l.ReadWeight();
+        var approx = RtnQuantizer.Quantize(w, l.K, l.N, blockSize, grid).Dequantize();
+        double reference = OutputError.Of(w, null, l.K, l.N, h);
+        return reference > 0 ? OutputError.Of(w, approx, l.K, l.N, h) / reference : 0;
     }
 }

@@ -10,6 +10,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// packed the same way per column ([N·ceil(blocks·bits/8)]), float [N·blocks] when fractional
 /// (HQQ), or omitted for symmetric blocks (the op's default is 2^(bits−1)); bias as input 5.
 /// 3-bit grids are written as 4-bit blocks with explicit zero points.
+/// Scales, float zero points and bias take the layer's float type (float16 for a float16 model).
 /// </summary>
 static class MatMulNBitsWriter
 {
@@ -18,17 +19,17 @@ static class MatMulNBitsWriter
         int bits = q.Grid.StorageBits, blocks = q.Blocks, blob = q.BlockSize * bits / 8;
         string name = layer.Name;
         string b = NodeKit.AddConstant(g, name + "_B_nbits", Tensors.FromRaw("", DataTypes.UInt8, [q.N, blocks, blob], PackB(q)));
-        string s = NodeKit.AddConstant(g, name + "_B_scales", Tensors.FromFloats("", [q.N * blocks], q.Scales));
+        string s = NodeKit.AddConstant(g, name + "_B_scales", Tensors.FromFloats("", layer.ElementType, [q.N * blocks], q.Scales));
         string zp = "";
         if (!symmetric || bits != q.Grid.Bits)
             zp = q.IntegerZeros
                 ? NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromRaw("", DataTypes.UInt8, [q.N * PackedCount(blocks, bits)], PackZeros(q)))
-                : NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromFloats("", [q.N * blocks], q.Zeros));
+                : NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromFloats("", layer.ElementType, [q.N * blocks], q.Zeros));
         var inputs = new List<string> { layer.Input, b, s, zp };
         if (layer.Bias is not null)
         {
             inputs.Add(""); // g_idx
-            inputs.Add(NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", [q.N], layer.Bias)));
+            inputs.Add(NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", layer.ElementType, [q.N], layer.Bias)));
         }
         while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
         var node = NodeKit.Node("MatMulNBits", g.UniqueName(name + "_nbits"), inputs, [layer.Output],
@@ -44,7 +45,7 @@ static class MatMulNBitsWriter
     {
         int bits = q.Grid.StorageBits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
         var packed = new byte[q.N * q.Blocks * blob];
-        for (int n = 0; n < q.N; n++)
+        Parallel.For(0, q.N, n =>
         {
             int column = n * q.Blocks * blob;
             for (int k = 0; k < q.K; k++)
@@ -52,7 +53,7 @@ static class MatMulNBitsWriter
                 int b = k / q.BlockSize, i = k % q.BlockSize;
                 packed[column + b * blob + i / perByte] |= (byte)(q.Q[n * q.K + k] << (i % perByte * bits));
             }
-        }
+        });
         return packed;
     }
 

@@ -4,6 +4,7 @@ using Quanta.IR;
 using Quanta.IR.Normalize;
 using Quanta.IR.Passes;
 using Quanta.Quantization.Embedding;
+using Quanta.Onnx;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.WeightOnly;
@@ -70,20 +71,26 @@ public static class WeightOnlyQuantizer
         BlockGrid GridOf(LinearLayer l) => new(eightBit.ContainsKey(l.Name) ? 8 : options.Bits, options.Symmetric);
         if (options.Algorithm == WeightOnlyAlgorithm.Awq) layers = ScaleForAwq(g, layers, stats!, GridOf, options.BlockSize, notes);
 
+        // Layer by layer: read one weight (from disk when the model has external data), quantize it,
+        // write its nodes, and move the new tensors to the spill file, so memory never holds more
+        // than one layer's weight whatever the model size. In-memory models take the same loop.
+        var spill = TensorSpill.For(model);
         int done = 0;
         foreach (var layer in layers)
         {
             var scope = scopeOf[layer.Node];
             var grid = GridOf(layer);
+            var w = layer.ReadWeight();
             var q = options.Algorithm switch
             {
-                WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
-                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(layer.W, layer.K, layer.N, stats![layer.Input].Hessian, options.BlockSize, grid, options.GptqDamp),
-                _ => RtnQuantizer.Quantize(layer.W, layer.K, layer.N, options.BlockSize, grid),
+                WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
+                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(w, layer.K, layer.N, stats![layer.Input].Hessian, options.BlockSize, grid, options.GptqDamp),
+                _ => RtnQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid),
             };
             if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, layer, q, options.Symmetric);
             else BlockedQdqWriter.Write(scope, layer, q, options.Symmetric);
             NodeKit.RemoveReplaced(scope, layer.Replaced);
+            spill?.Offload(scope);
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
         }
@@ -114,20 +121,27 @@ public static class WeightOnlyQuantizer
         {
             var members = group.ToList();
             int k = members[0].K;
-            var (s, alpha, ratio) = AwqScaler.Search(members.Select(l => new AwqScaler.Member(l.W, l.N, gridOf(l))).ToList(), k, stats[group.Key], blockSize);
+            var (s, alpha, ratio) = AwqScaler.Search(members.Select(l => new AwqScaler.Member(l.ReadWeight(), l.N, gridOf(l))).ToList(), k, stats[group.Key], blockSize);
             alphas.Add(alpha);
             ratios.Add(ratio);
             if (alpha == 0) { result.AddRange(members); continue; }
-            foreach (var l in members) AwqScaler.ScaleRows(l.W, l.K, l.N, s);
             var (input, isFolded) = AwqFold.Apply(g, group.Key, members.Count, s);
             if (isFolded) folded++; else multiplied++;
-            result.AddRange(members.Select(l => l with { Input = input }));
+            // The scaled weight is made when the layer is quantized, so a streamed model still holds one weight at a time.
+            result.AddRange(members.Select(l => l with { Input = input, ReadWeight = () => Scaled(l, s) }));
         }
         alphas.Sort();
         ratios.Sort();
         notes.Add($"AWQ: {alphas.Count} input groups, median α {alphas[alphas.Count / 2]:0.00}, median output error {ratios[ratios.Count / 2]:0.00}× RTN's on calibration; " +
             $"inverse scales folded into {folded} LayerNorm(s), {multiplied} Mul node(s) inserted");
         return result;
+    }
+
+    static float[] Scaled(LinearLayer l, float[] s)
+    {
+        var w = l.ReadWeight();
+        AwqScaler.ScaleRows(w, l.K, l.N, s);
+        return w;
     }
 
     /// <summary>
