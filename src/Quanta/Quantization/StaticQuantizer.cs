@@ -17,6 +17,7 @@ public static class StaticQuantizer
     public static QuantizeResult Quantize(Model input, IDataset calibration, ResolvedRecipe recipe,
         RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
+        if (recipe.Method == CalibrationMethod.Auto) return AutoCalibration.Quantize(input, calibration, recipe, runtime, progress);
         var clock = Stopwatch.StartNew();
         var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out var preparation);
         var plan = Planner.Plan(prepared.Graph, recipe);
