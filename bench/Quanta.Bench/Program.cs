@@ -13,5 +13,7 @@ return options.Suite switch
     "memory-child" => Suites.MemoryChild(options),
     "int4" => Suites.Int4(options),
     "variants" => Suites.Variants(options),
+    "auto" => AutoSuite.Run(options),
+    "smoothquant" => AutoSuite.SmoothQuant(options),
     _ => BenchArgs.Usage(),
 };

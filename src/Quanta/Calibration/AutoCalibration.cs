@@ -42,7 +42,7 @@ public static class AutoCalibration
         RuntimeOptions? runtime, IProgress<WorkProgress>? progress)
     {
         var clock = Stopwatch.StartNew();
-        var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out var preparation);
+        var prepared = StaticQuantizer.Prepare(input, calibration, recipe, runtime, progress, out var preparation);
         var plan = Planner.Plan(prepared.Graph, recipe);
         var tensors = plan.TensorsToCalibrate.ToList();
 

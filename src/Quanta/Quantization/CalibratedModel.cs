@@ -46,7 +46,7 @@ public sealed class CalibratedModel
         RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
-        var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out var preparation);
+        var prepared = StaticQuantizer.Prepare(input, calibration, recipe, runtime, progress, out var preparation);
         var tensors = FloatActivations(prepared.Graph);
         bool needsOwn = recipe.Method is CalibrationMethod.MovingAverage or CalibrationMethod.MeanStd;
         // One observer per tensor feeds both statistics, so the parallel sink stays one call per tensor.
