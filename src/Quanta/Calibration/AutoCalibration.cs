@@ -55,13 +55,20 @@ public static class AutoCalibration
         bool heldOut = split.HeldOutCount > 0;
         var choice = Choose(tensors, t => heldOut ? histograms[t].Fit : histograms[t].All(), t => plan.Tensors[t].Spec, recipe.Calibration,
             ranges => StaticQuantizer.Write(prepared, preparation, plan, ranges, recipe, summary, Stopwatch.StartNew()).Model,
-            () => ReferenceRun.Of(prepared, heldOut ? split.HeldOut : calibration, recipe.CalibBatch, runtime), heldOut, progress);
+            () => ReferenceRun.Of(prepared, heldOut ? split.HeldOut : calibration, recipe.CalibBatch, ScoringRuntime(runtime)), heldOut, progress);
 
         var final = Resolve(tensors, t => histograms[t].All(), t => plan.Tensors[t].Spec, choice.MethodFor, recipe.Calibration);
         var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock);
         result.Model.SetMetadata(MetadataKey, choice.Describe());
         return result with { Auto = choice };
     }
+
+    /// <summary>
+    /// Candidates run without ONNX Runtime's graph optimizations: a session then starts in a fraction of
+    /// the time (no QDQ fusion), and each trial is mostly session start-up on few samples. Unfused
+    /// Q/DQ simulates the integer kernels' rounding closely enough to rank ranges.
+    /// </summary>
+    internal static RuntimeOptions ScoringRuntime(RuntimeOptions? runtime) => (runtime ?? new RuntimeOptions()) with { Optimize = false };
 
     /// <summary>Metadata key of the choice (the recipe line says "calibration auto").</summary>
     public const string MetadataKey = "quanta.calibration.auto";
