@@ -18,5 +18,7 @@ return options.Suite switch
     "large-graph" => LargeGraph.Run(options),
     "large-graph-child" => LargeGraph.RunChild(options),
     "stream" => StreamingSuite.Run(options),
+    "auto" => AutoSuite.Run(options),
+    "smoothquant" => AutoSuite.SmoothQuant(options),
     _ => BenchArgs.Usage(),
 };

@@ -20,8 +20,9 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<bool?> SymmetricWeights = new("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
     public readonly Option<bool?> SymmetricActivations = new("--symmetric-activations") { Description = "Symmetric activation ranges (default false)" };
     public readonly Option<bool?> ReduceRange = new("--reduce-range") { Description = "7-bit int8 weights (default: on where ONNX Runtime's u8×s8 kernels saturate, measured at start-up)" };
-    public readonly Option<string?> Method = new("--method") { Description = "Calibration: minmax, moving-average, meanstd, percentile, entropy, mse" };
+    public readonly Option<string?> Method = new("--method") { Description = "Calibration: auto (default: scores minmax, percentile, entropy and mse on held-out samples, keeps the best), minmax, moving-average, meanstd, percentile, entropy, mse" };
     public readonly Option<double?> Percentile = new("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
+    public readonly Option<double?> SmoothQuant = new("--smoothquant") { Description = "SmoothQuant: move activation outliers into MatMul/Gemm weights with strength ALPHA in (0, 1] (0.5 is typical; static only)", HelpName = "ALPHA" };
     public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
     public readonly Option<string[]> OpTypes = CommonOptions.Many("--op-types", "Quantize only these op types (comma separated)");
     public readonly Option<string[]> Exclude = CommonOptions.Many("--exclude", "Keep these nodes float: names or patterns with * and ?");
@@ -29,7 +30,7 @@ sealed class RecipeFlags(string fileFlag)
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { File, Format, Target, ActivationType, WeightType, PerChannel, SymmetricWeights, SymmetricActivations,
-                     ReduceRange, Method, Percentile, CalibCount, OpTypes, Exclude })
+                     ReduceRange, Method, Percentile, SmoothQuant, CalibCount, OpTypes, Exclude })
             command.Options.Add(o);
     }
 
@@ -60,6 +61,7 @@ sealed class RecipeFlags(string fileFlag)
             ReduceRange = parse.GetValue(ReduceRange) ?? recipe.ReduceRange,
             Method = parse.GetValue(Method) ?? recipe.Method,
             Percentile = parse.GetValue(Percentile) ?? recipe.Percentile,
+            SmoothQuant = parse.GetValue(SmoothQuant) ?? recipe.SmoothQuant,
             CalibCount = parse.GetValue(CalibCount) ?? recipe.CalibCount,
             Seed = parse.GetValue(flags.Seed),
             OpTypes = Split(parse.GetValue(OpTypes)) ?? recipe.OpTypes,

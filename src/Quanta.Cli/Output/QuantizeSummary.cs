@@ -19,7 +19,8 @@ sealed record QuantizeSummary(
     double TotalSeconds,
     List<ChosenRange> Ranges,
     List<CollapsedWeight> CollapsedWeights,
-    List<string> Advice)
+    List<string> Advice,
+    Calibration.AutoChoice? Auto)
 {
     public static QuantizeSummary Of(QuantizeResult r, string input, string output) => new(
         input, output, r.Recipe.Describe(),
@@ -27,7 +28,7 @@ sealed record QuantizeSummary(
         r.Plan.QuantizedNodes.Count,
         r.Plan.QuantizedNodes.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         r.Plan.KeptFloat.ToList(), r.Plan.FusedActivations.Count,
-        r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights, QuantizeAdvice.For(r));
+        r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights, QuantizeAdvice.For(r), r.Auto);
 
     public static void Print(QuantizeSummary s)
     {
@@ -41,6 +42,7 @@ sealed record QuantizeSummary(
         if (s.Ranges.Count > 12) ranges.Caption = new TableTitle(Markup.Escape($"first 12 of {s.Ranges.Count} calibrated activations (all with --json)"));
         console.Write(ranges);
 
+        if (s.Auto is { } auto) AutoTable.Print(console, auto);
         SummaryTables.Size(console, s.InputBytes, "quantized model", s.OutputBytes);
         console.WriteLine($"{s.Recipe}");
         console.WriteLine($"calibrated on {s.CalibrationSamples} samples in {s.CalibrationSeconds:0.0} s; total {s.TotalSeconds:0.0} s; wrote {s.Output}");

@@ -98,7 +98,8 @@ public sealed class Tuner
         bool met = top1 >= _target;
         long bytes = q.Model.SerializedBytes();
         var raisedNames = raised.Select(l => l.Name).ToList();
-        string method = ObserverFactory.Name(recipe.Method);
+        // auto names what it chose, so the trial table shows what auto gained over each single method.
+        string method = q.Auto is { } auto ? $"auto: {ObserverFactory.Name(auto.Method)}{(auto.Tensors.Count > 0 ? $" +{auto.Tensors.Count}" : "")}" : ObserverFactory.Name(recipe.Method);
         var trial = new TuneTrial(_trials.Count + 1, phase, method, precision.ToString(), raisedNames.Count, bytes, top1, score.SqnrDb, met);
         _trials.Add(trial);
         OutputAgreement? confirmed = null;

@@ -14,7 +14,8 @@ public static class ObserverFactory
             CalibrationMethod.Percentile => new PercentileObserver(s.Percentile, s.Bins),
             CalibrationMethod.Entropy => new EntropyObserver(s.Bins),
             CalibrationMethod.Mse => new MseObserver(s.Bins),
-            _ => throw QuantaException.BadInput($"unknown calibration method {method}"),
+            // Auto chooses among the others after scoring them (AutoCalibration); it has no observer of its own.
+            _ => throw QuantaException.BadInput($"calibration method {Name(method)} has no single observer"),
         };
     }
 
@@ -34,7 +35,7 @@ public static class ObserverFactory
         };
     }
 
-    /// <summary>Parses the command-line name: minmax, moving-average, meanstd, percentile, entropy, mse.</summary>
+    /// <summary>Parses the command-line name: auto, minmax, moving-average, meanstd, percentile, entropy, mse.</summary>
     public static CalibrationMethod Parse(string name) => name.Trim().ToLowerInvariant() switch
     {
         "minmax" or "min-max" => CalibrationMethod.MinMax,
@@ -43,7 +44,8 @@ public static class ObserverFactory
         "percentile" => CalibrationMethod.Percentile,
         "entropy" or "kl" => CalibrationMethod.Entropy,
         "mse" => CalibrationMethod.Mse,
-        _ => throw QuantaException.BadInput($"unknown calibration method '{name}' (expected minmax, moving-average, meanstd, percentile, entropy or mse)"),
+        "auto" => CalibrationMethod.Auto,
+        _ => throw QuantaException.BadInput($"unknown calibration method '{name}' (expected auto, minmax, moving-average, meanstd, percentile, entropy or mse)"),
     };
 
     /// <summary>The command-line name of a method (inverse of <see cref="Parse"/>).</summary>
@@ -54,6 +56,7 @@ public static class ObserverFactory
         CalibrationMethod.MeanStd => "meanstd",
         CalibrationMethod.Percentile => "percentile",
         CalibrationMethod.Entropy => "entropy",
+        CalibrationMethod.Auto => "auto",
         _ => "mse",
     };
 }

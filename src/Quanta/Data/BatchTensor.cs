@@ -31,13 +31,17 @@ public sealed record BatchTensor(string? Name, Array Values, long[] Shape)
     }
 
     /// <summary>The first <paramref name="count"/> samples (a copy; for reports that show a few).</summary>
-    public BatchTensor Take(int count)
+    public BatchTensor Take(int count) => Slice(0, count);
+
+    /// <summary>Samples [<paramref name="from"/>, <paramref name="to"/>) as a tensor of their own (a copy).</summary>
+    public BatchTensor Slice(int from, int to)
     {
-        int n = (int)(count * SampleLength);
+        long per = SampleLength;
+        int n = (int)((to - from) * per);
         var values = Array.CreateInstance(Values.GetType().GetElementType()!, n);
-        Array.Copy(Values, values, n);
+        Array.Copy(Values, from * per, values, 0, n);
         var shape = (long[])Shape.Clone();
-        shape[0] = count;
+        shape[0] = to - from;
         return this with { Values = values, Shape = shape };
     }
 }

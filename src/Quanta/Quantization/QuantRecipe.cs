@@ -24,12 +24,14 @@ public sealed record QuantRecipe
     public bool? SymmetricWeights { get; init; }
     public bool? SymmetricActivations { get; init; }
     public bool? ReduceRange { get; init; }
-    public string Method { get; init; } = "minmax";
+    public string Method { get; init; } = "auto";
     public double Percentile { get; init; } = 99.99;
     public float Sigmas { get; init; } = 3f;
     public int CalibCount { get; init; } = 512;
     public int CalibBatch { get; init; } = 32;
     public int Seed { get; init; }
+    /// <summary>SmoothQuant migration strength α in (0, 1] (null: off); see <see cref="Recovery.SmoothQuant"/>.</summary>
+    public double? SmoothQuant { get; init; }
     /// <summary>Only these op types are quantized (null = every supported op type).</summary>
     public string[]? OpTypes { get; init; }
     /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
@@ -53,6 +55,7 @@ public sealed record QuantRecipe
         if (Sigmas <= 0) problems.Add("--sigmas must be positive");
         if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
         if (CalibBatch < 1) problems.Add("--calib-batch must be at least 1");
+        if (SmoothQuant is { } alpha) Check(() => Recovery.SmoothQuant.Validate(alpha));
         if (ActivationType is not null && QuantTypeInfo.Parse(ActivationType) is QuantType.Int4 or QuantType.UInt4)
             problems.Add("--activation-type: 4-bit activations are not supported (use 8 or 16 bits)");
         foreach (var (name, o) in Nodes)
@@ -82,7 +85,7 @@ public sealed record QuantRecipe
             ObserverFactory.Parse(Method),
             new CalibrationSettings(Percentile, Sigmas),
             CalibCount, CalibBatch, Seed,
-            OpTypes, Exclude, Nodes);
+            OpTypes, Exclude, Nodes, SmoothQuant);
     }
 
     static readonly JsonSerializerOptions JsonOptions = new()
@@ -127,7 +130,8 @@ public sealed record ResolvedRecipe(
     int Seed,
     string[]? OpTypes,
     string[] Exclude,
-    Dictionary<string, NodeOverride> Nodes)
+    Dictionary<string, NodeOverride> Nodes,
+    double? SmoothQuant = null)
 {
     public QuantSpec ActivationSpec => new(ActivationType, SymmetricActivations);
     public QuantSpec WeightSpec => new(WeightType, SymmetricWeights, ReduceRange);
@@ -136,5 +140,5 @@ public sealed record ResolvedRecipe(
     public string Describe() =>
         $"{Format.ToString().ToLowerInvariant()}, activations {ActivationType.Name()}{(SymmetricActivations ? " symmetric" : "")}, " +
         $"weights {WeightType.Name()}{(ReduceRange ? " 7-bit" : "")}{(SymmetricWeights ? " symmetric" : "")} {(PerChannel ? "per-channel" : "per-tensor")}, " +
-        $"calibration {ObserverFactory.Name(Method)}, target {Target.Name}";
+        $"calibration {ObserverFactory.Name(Method)}{(SmoothQuant is { } a ? $", smoothquant {a:0.##}" : "")}, target {Target.Name}";
 }

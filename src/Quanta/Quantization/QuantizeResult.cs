@@ -18,4 +18,8 @@ public sealed record QuantizeResult(
     int CalibrationSamples,
     double CalibrationSeconds,
     double TotalSeconds,
-    List<CollapsedWeight> CollapsedWeights);
+    List<CollapsedWeight> CollapsedWeights)
+{
+    /// <summary>What `--method auto` scored and chose (null for every other method).</summary>
+    public Calibration.AutoChoice? Auto { get; init; }
+}

@@ -17,8 +17,9 @@ public static class StaticQuantizer
     public static QuantizeResult Quantize(Model input, IDataset calibration, ResolvedRecipe recipe,
         RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
+        if (recipe.Method == CalibrationMethod.Auto) return AutoCalibration.Quantize(input, calibration, recipe, runtime, progress);
         var clock = Stopwatch.StartNew();
-        var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out var preparation);
+        var prepared = Prepare(input, calibration, recipe, runtime, progress, out var preparation);
         var plan = Planner.Plan(prepared.Graph, recipe);
 
         var calibrationClock = Stopwatch.StartNew();
@@ -35,6 +36,20 @@ public static class StaticQuantizer
 
         return Write(prepared, preparation, plan, ranges, recipe,
             new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock);
+    }
+
+    /// <summary>
+    /// The graph every static path plans on: normalised, then (with --smoothquant) smoothed on the
+    /// calibration data — a rewrite of the float model, so it comes before planning.
+    /// </summary>
+    internal static Model Prepare(Model input, IDataset calibration, ResolvedRecipe recipe, RuntimeOptions? runtime,
+        IProgress<WorkProgress>? progress, out List<(string Pass, int Rewrites)> preparation)
+    {
+        var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out preparation);
+        if (recipe.SmoothQuant is not { } alpha) return prepared;
+        var smoothed = Recovery.SmoothQuant.Run(prepared, calibration, alpha, recipe.CalibBatch, runtime, progress);
+        preparation.Add(("smoothquant", smoothed.Sites.Count));
+        return smoothed.Model;
     }
 
     /// <summary>What calibration saw, for the result and the model's metadata.</summary>

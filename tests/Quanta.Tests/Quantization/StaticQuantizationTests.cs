@@ -49,7 +49,8 @@ public class StaticQuantizationTests
         var a = Quantize.Run(model, new QuantRecipe(), calibCount: 64).Model;
         var b = Quantize.Run(model, new QuantRecipe(), calibCount: 64).Model;
         Assert.Equal(a.ToBytes(), b.ToBytes());
-        Assert.Contains("minmax", a.Metadata("quanta.recipe"));
+        Assert.Contains("calibration auto", a.Metadata("quanta.recipe")); // the default
+        Assert.NotNull(a.Metadata(Quanta.Calibration.AutoCalibration.MetadataKey));
         Assert.Contains("64 samples", a.Metadata("quanta.calibration"));
         Assert.Equal("quanta", a.Proto.ProducerName);
         Assert.Equal(64, a.Metadata("quanta.calibration.sha256")!.Length);
@@ -63,6 +64,7 @@ public class StaticQuantizationTests
     [InlineData("percentile", 0.01)]
     [InlineData("entropy", 0.01)]
     [InlineData("mse", 0.01)]
+    [InlineData("auto", 0.01)]
     public void EveryCalibrationMethodWorks(string method, double maxDrop)
     {
         var model = Model.Load(TestData.Model("fmnist_cnn.onnx"));

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using Quanta.Analysis;
+using Quanta.Data;
+using Quanta.IR;
+using Quanta.IR.Passes;
+using Quanta.Numerics;
+using Quanta.Quantization;
+using Quanta.Runtime;
+
+namespace Quanta.Calibration;
+
+/// <summary>
+/// `--method auto`: from one calibration pass (a histogram per tensor), resolve MinMax, Percentile,
+/// Entropy and Mse ranges, write each candidate and score it end to end — output SQNR against the
+/// float model on calibration samples held out from the histograms — and keep the best. Then, on the
+/// tensors whose candidate ranges disagree most (outliers: MinMax's range far wider than the others'),
+/// greedily try each tensor's other ranges and keep a change only when the score rises. The final
+/// ranges come from all samples with the chosen methods. Trials are few and fixed in number (no clock),
+/// so the same data always gives the same model.
+/// </summary>
+public static class AutoCalibration
+{
+    /// <summary>The methods auto chooses among, MinMax first (it wins ties: it clips nothing).</summary>
+    public static readonly CalibrationMethod[] Candidates =
+        [CalibrationMethod.MinMax, CalibrationMethod.Percentile, CalibrationMethod.Entropy, CalibrationMethod.Mse];
+
+    /// <summary>Per-tensor trials after the per-model ones: enough for a few outlier tensors, cheap next to calibration.</summary>
+    public const int MaxTensorTrials = 2;
+
+    /// <summary>A per-tensor change must gain this much SQNR to be kept (smaller gains are scoring noise).</summary>
+    public const double MinGainDb = 0.05;
+
+    /// <summary>
+    /// Calibration samples held out for scoring: a sixteenth, 8 to 64 (each trial runs them once, and the
+    /// trials must cost less than the calibration pass); none below 16 (then the calibration samples are scored).
+    /// </summary>
+    public static int HeldOutCount(int samples) => samples < 16 ? 0 : Math.Clamp(samples / 16, 8, 64);
+
+    /// <summary>Static quantization with `--method auto`: the counterpart of <see cref="StaticQuantizer.Quantize"/>.</summary>
+    internal static QuantizeResult Quantize(Model input, IDataset calibration, ResolvedRecipe recipe,
+        RuntimeOptions? runtime, IProgress<WorkProgress>? progress)
+    {
+        var clock = Stopwatch.StartNew();
+        var prepared = StaticQuantizer.Prepare(input, calibration, recipe, runtime, progress, out var preparation);
+        var plan = Planner.Plan(prepared.Graph, recipe);
+        var tensors = plan.TensorsToCalibrate.ToList();
+
+        var calibrationClock = Stopwatch.StartNew();
+        var split = new HeldOutSplit(calibration, HeldOutCount(calibration.Count));
+        var run = Calibrator.Observe(prepared, tensors, split, () => new SplitHistogram(split, recipe.Calibration.Bins), recipe.CalibBatch, runtime, progress);
+        var histograms = run.Observers.ToDictionary(kv => kv.Key, kv => (SplitHistogram)kv.Value);
+        var summary = new StaticQuantizer.CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationClock.Elapsed.TotalSeconds);
+
+        bool heldOut = split.HeldOutCount > 0;
+        var choice = Choose(tensors, t => heldOut ? histograms[t].Fit : histograms[t].All(), t => plan.Tensors[t].Spec, recipe.Calibration,
+            ranges => StaticQuantizer.Write(prepared, preparation, plan, ranges, recipe, summary, Stopwatch.StartNew()).Model,
+            () => ReferenceRun.Of(prepared, heldOut ? split.HeldOut : calibration, new ScoreOptions(recipe.CalibBatch, Metric: Metric.Sqnr), ScoringRuntime(runtime)), heldOut, progress);
+
+        var final = Resolve(tensors, t => histograms[t].All(), t => plan.Tensors[t].Spec, choice.MethodFor, recipe.Calibration);
+        var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock);
+        result.Model.SetMetadata(MetadataKey, choice.Describe());
+        return result with { Auto = choice };
+    }
+
+    /// <summary>
+    /// Candidates run without ONNX Runtime's graph optimizations: a session then starts in a fraction of
+    /// the time (no QDQ fusion), and each trial is mostly session start-up on few samples. Unfused
+    /// Q/DQ simulates the integer kernels' rounding closely enough to rank ranges.
+    /// </summary>
+    internal static RuntimeOptions ScoringRuntime(RuntimeOptions? runtime) => (runtime ?? new RuntimeOptions()) with { Optimize = false };
+
+    /// <summary>Metadata key of the choice (the recipe line says "calibration auto").</summary>
+    public const string MetadataKey = "quanta.calibration.auto";
+
+    /// <summary>
+    /// Scores the candidates and returns the choice. <paramref name="fit"/> gives the histogram ranges are
+    /// resolved from; <paramref name="write"/> quantizes with given ranges; <paramref name="reference"/> runs
+    /// the float model on the scoring samples (it may refuse an output it cannot score: then MinMax is kept).
+    /// </summary>
+    internal static AutoChoice Choose(IReadOnlyList<string> tensors, Func<string, Histogram> fit, Func<string, QuantSpec> spec,
+        CalibrationSettings settings, Func<IReadOnlyDictionary<string, (float Min, float Max)>, Model> write,
+        Func<ReferenceRun> reference, bool heldOut, IProgress<WorkProgress>? progress)
+    {
+        // Every candidate range of every tensor: range searches are independent and cost milliseconds each.
+        var candidates = tensors.AsParallel()
+            .Select(t => (t, Ranges: Candidates.ToDictionary(m => m, m => RangeOf(t, m, fit(t), spec(t), settings))))
+            .ToDictionary(x => x.t, x => x.Ranges);
+
+        ReferenceRun scoring;
+        try { scoring = reference(); }
+        catch (QuantaException e)
+        {
+            return new AutoChoice(CalibrationMethod.MinMax, new Dictionary<string, CalibrationMethod>(), [], 0, heldOut,
+                $"minmax kept without scoring: {e.Message}");
+        }
+
+        var trials = new List<AutoTrial>();
+        int total = Candidates.Length + MaxTensorTrials, done = 0;
+        (double Sqnr, double Agreement) Score(Func<string, CalibrationMethod> methodOf)
+        {
+            var ranges = tensors.ToDictionary(t => t, t => candidates[t][methodOf(t)]);
+            var agreement = scoring.Score(write(ranges));
+            progress?.Report(new WorkProgress("auto: scoring candidates", ++done, total));
+            return (agreement.SqnrDb, agreement.Top1Agreement);
+        }
+
+        // 1. One method for every tensor; a method whose ranges equal an earlier one's shares its score.
+        var modelScores = new Dictionary<CalibrationMethod, double>();
+        var best = CalibrationMethod.MinMax;
+        foreach (var m in Candidates)
+        {
+            var same = modelScores.Keys.FirstOrDefault(prior => tensors.All(t => Same(candidates[t][prior], candidates[t][m])), CalibrationMethod.Auto);
+            if (same != CalibrationMethod.Auto)
+            {
+                modelScores[m] = modelScores[same];
+                var prior = trials.First(x => x.Candidate == ObserverFactory.Name(same));
+                trials.Add(new AutoTrial(ObserverFactory.Name(m), prior.SqnrDb, prior.Agreement, false, $"same ranges as {ObserverFactory.Name(same)}"));
+                continue;
+            }
+            var (sqnr, agreement) = Score(_ => m);
+            modelScores[m] = sqnr;
+            trials.Add(new AutoTrial(ObserverFactory.Name(m), sqnr, agreement, false));
+            if (sqnr > modelScores[best]) best = m;
+        }
+        int bestIndex = trials.FindIndex(x => x.Candidate == ObserverFactory.Name(best));
+        trials[bestIndex] = trials[bestIndex] with { Kept = true };
+
+        // 2. Per tensor, where the candidates disagree most: try each other range, keep what raises the score.
+        var chosen = new Dictionary<string, CalibrationMethod>();
+        double score = modelScores[best];
+        int tensorTrials = 0;
+        foreach (var t in Outliers(tensors, candidates))
+        {
+            foreach (var m in Candidates)
+            {
+                if (tensorTrials >= MaxTensorTrials) break;
+                var current = chosen.GetValueOrDefault(t, best);
+                if (m == current || Same(candidates[t][m], candidates[t][current])) continue;
+                tensorTrials++;
+                var (sqnr, agreement) = Score(x => x == t ? m : chosen.GetValueOrDefault(x, best));
+                bool keep = sqnr > score + MinGainDb;
+                trials.Add(new AutoTrial($"{t} → {ObserverFactory.Name(m)}", sqnr, agreement, keep));
+                if (keep)
+                {
+                    chosen[t] = m;
+                    score = sqnr;
+                }
+            }
+        }
+        int scored = scoring.Data.Count;
+        return new AutoChoice(best, chosen, trials, scored, heldOut, Why(best, chosen, modelScores, score, tensors, candidates, fit));
+    }
+
+    /// <summary>The tensors whose widest candidate range (MinMax: every outlier) is most out of proportion to the narrowest.</summary>
+    static IEnumerable<string> Outliers(IReadOnlyList<string> tensors, Dictionary<string, Dictionary<CalibrationMethod, (float Min, float Max)>> candidates) =>
+        tensors.Select(t => (t, Ratio: Spread(candidates[t])))
+            .Where(x => x.Ratio > 1.5)
+            .OrderByDescending(x => x.Ratio)
+            .ThenBy(x => x.t, StringComparer.Ordinal)
+            .Select(x => x.t);
+
+    static double Spread(Dictionary<CalibrationMethod, (float Min, float Max)> ranges)
+    {
+        double widest = ranges.Values.Max(r => (double)r.Max - r.Min), narrowest = ranges.Values.Min(r => (double)r.Max - r.Min);
+        return narrowest > 0 ? widest / narrowest : 1;
+    }
+
+    static bool Same((float Min, float Max) a, (float Min, float Max) b)
+    {
+        double width = Math.Max(Math.Max((double)a.Max - a.Min, (double)b.Max - b.Min), 1e-30);
+        return Math.Abs(a.Min - b.Min) <= 1e-3 * width && Math.Abs(a.Max - b.Max) <= 1e-3 * width;
+    }
+
+    /// <summary>The evidence in one sentence: what the winner gained over MinMax and which tensor's outliers explain it.</summary>
+    static string Why(CalibrationMethod best, Dictionary<string, CalibrationMethod> chosen, Dictionary<CalibrationMethod, double> modelScores, double final,
+        IReadOnlyList<string> tensors, Dictionary<string, Dictionary<CalibrationMethod, (float Min, float Max)>> candidates, Func<string, Histogram> fit)
+    {
+        var c = CultureInfo.InvariantCulture;
+        double minmax = modelScores[CalibrationMethod.MinMax];
+        if (best == CalibrationMethod.MinMax && chosen.Count == 0)
+            return "minmax scored best: no candidate clipping helped the output.";
+        string gain = string.Create(c, $"{final - minmax:+0.00;-0.00} dB output SQNR over minmax");
+        var worst = tensors.MaxBy(t => Spread(candidates[t]))!;
+        var h = fit(worst);
+        double absmax = Math.Max(-(double)h.Min, h.Max), p9999 = h.AbsQuantile(0.9999);
+        string evidence = Spread(candidates[worst]) > 1.5
+            ? string.Create(c, $"; minmax spends its levels on outliers: '{worst}' reaches {absmax:G3} while 99.99 % of its values lie within ±{p9999:G3}")
+            : "";
+        string per = chosen.Count == 0 ? "" : $", with {chosen.Count} tensor{(chosen.Count == 1 ? "" : "s")} on another method";
+        return $"{ObserverFactory.Name(best)}{per}: {gain}{evidence}.";
+    }
+
+    /// <summary>The ranges of <paramref name="methodOf"/> on each tensor's histogram.</summary>
+    internal static Dictionary<string, (float Min, float Max)> Resolve(IReadOnlyList<string> tensors, Func<string, Histogram> histogram,
+        Func<string, QuantSpec> spec, Func<string, CalibrationMethod> methodOf, CalibrationSettings settings) =>
+        tensors.AsParallel().Select(t => (t, Range: RangeOf(t, methodOf(t), histogram(t), spec(t), settings))).ToDictionary(x => x.t, x => x.Range);
+
+    /// <summary>A histogram method's range, or MinMax's (the range that clips nothing).</summary>
+    internal static (float Min, float Max) RangeOf(string tensor, CalibrationMethod method, Histogram h, QuantSpec spec, CalibrationSettings settings)
+    {
+        if (ObserverFactory.FromHistogram(method, h, settings) is { } observer) return observer.Range(spec);
+        if (h.Count == 0) throw QuantaException.BadInput($"tensor '{tensor}': no finite values observed during calibration");
+        return (h.Min, h.Max);
+    }
+}

@@ -1,0 +1,127 @@
+using Quanta.Analysis;
+using Quanta.Calibration;
+using Quanta.Data;
+using Quanta.IR;
+using Quanta.Onnx;
+using Quanta.Onnx.Proto;
+using Quanta.Quantization;
+using Quanta.Runtime;
+using Quanta.Tests.Cli;
+using Quanta.Tests.Data;
+using Quanta.Tests.Modes;
+
+namespace Quanta.Tests.Calibration;
+
+/// <summary>
+/// `--method auto` on a model built so that MinMax is the wrong choice: a hidden layer where one unit
+/// fires hugely (≈500) on one sample in 97 and contributes almost nothing to the output, while the other
+/// units live in [0, 3]. MinMax stretches the hidden layer's uint8 range over the outlier and rounds the
+/// useful units to a few levels; a clipping method keeps them.
+/// </summary>
+public class AutoCalibrationTests
+{
+    const int Features = 16, Hidden = 33, Classes = 10;
+
+    static Model OutlierModel()
+    {
+        var w1 = TinyModels.Random(Features * Hidden, 1, 0.5f);
+        var b1 = new float[Hidden];
+        for (int f = 0; f < Features; f++) w1[f * Hidden + Hidden - 1] = f == 0 ? 100 : 0; // the outlier unit reads x0 only
+        b1[Hidden - 1] = -300;                                                                 // and fires when x0 > 3
+        var w2 = TinyModels.Random(Hidden * Classes, 2);
+        for (int c = 0; c < Classes; c++) w2[(Hidden - 1) * Classes + c] = 0.001f;
+        var g = new GraphProto { Name = "outliers" };
+        g.Initializer.Add(Tensors.FromFloats("W1", [Features, Hidden], w1));
+        g.Initializer.Add(Tensors.FromFloats("b1", [Hidden], b1));
+        g.Initializer.Add(Tensors.FromFloats("W2", [Hidden, Classes], w2));
+        void Node(string op, string[] inputs, string output)
+        {
+            var n = new NodeProto { OpType = op, Name = op.ToLowerInvariant() + "_" + output };
+            n.Input.AddRange(inputs);
+            n.Output.Add(output);
+            g.Node.Add(n);
+        }
+        Node("MatMul", ["x", "W1"], "pre");
+        Node("Add", ["pre", "b1"], "biased");
+        Node("Relu", ["biased"], "hidden");
+        Node("MatMul", ["hidden", "W2"], "logits");
+        g.Input.Add(Value("x", -1, Features));
+        g.Output.Add(Value("logits", -1, Classes));
+        var proto = new ModelProto { IrVersion = 8, Graph = g };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return new Model(proto, "outliers");
+    }
+
+    static ValueInfoProto Value(string name, params long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims) shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = DataTypes.Float, Shape = shape } } };
+    }
+
+    /// <summary>Gaussian features in an .npy file; every 97th sample has x0 = 8, which sets the outlier unit to 500.</summary>
+    static string Data(TempDir dir, string name, int count, int seed)
+    {
+        var x = Quanta.Tests.Numerics.Synthetic.Gaussian(count * Features, seed);
+        for (int i = 0; i < count; i += 97) x[i * Features] = 8;
+        string path = Path.Combine(dir.Path, name + ".npy");
+        File.WriteAllBytes(path, Writers.Npy(x, [count, Features]));
+        return path;
+    }
+
+    static IDataset Open(string path) => DataSource.Open(path, new DataOptions(Preprocessing.Identity));
+
+    [Fact]
+    public void Auto_avoids_minmax_on_activation_outliers_and_says_why()
+    {
+        using var dir = new TempDir();
+        var model = OutlierModel();
+        var calibration = Open(Data(dir, "calib", 512, 1));
+        var recipe = new QuantRecipe().Resolve(Hardware.Detect());
+        Assert.Equal(CalibrationMethod.Auto, recipe.Method); // auto is the default
+
+        var auto = StaticQuantizer.Quantize(model, calibration, recipe);
+        var minmax = StaticQuantizer.Quantize(model, calibration, recipe with { Method = CalibrationMethod.MinMax });
+
+        var choice = auto.Auto!;
+        Assert.Null(minmax.Auto);
+        Assert.True(choice.HeldOut);
+        Assert.Equal(AutoCalibration.HeldOutCount(512), choice.ScoredSamples);
+        Assert.True(choice.Method != CalibrationMethod.MinMax || choice.Tensors.Count > 0, choice.Describe());
+        var minmaxTrial = choice.Trials.Single(t => t.Candidate == "minmax");
+        Assert.False(minmaxTrial.Kept);
+        Assert.True(choice.Trials.Where(t => t.Kept).Max(t => t.SqnrDb) > minmaxTrial.SqnrDb + 3, choice.Describe());
+        Assert.Contains("outliers", choice.Why);
+        Assert.Contains("hidden", choice.Why); // names the tensor whose outliers explain it
+        Assert.Contains(AutoCalibration.MetadataKey, auto.Model.Proto.MetadataProps.Select(p => p.Key));
+
+        // On fresh samples (other seed, same outlier rate) the chosen ranges follow the float model more closely.
+        var fresh = ReferenceRun.Of(model, Open(Data(dir, "fresh", 2000, 7)));
+        double autoSqnr = fresh.Score(auto.Model).SqnrDb, minmaxSqnr = fresh.Score(minmax.Model).SqnrDb;
+        Assert.True(autoSqnr > minmaxSqnr + 3, $"auto {autoSqnr:0.0} dB vs minmax {minmaxSqnr:0.0} dB");
+    }
+
+    [Fact]
+    public void Too_few_samples_to_hold_out_scores_the_calibration_samples()
+    {
+        using var dir = new TempDir();
+        var r = StaticQuantizer.Quantize(OutlierModel(), Open(Data(dir, "calib", 12, 3)), new QuantRecipe().Resolve(Hardware.Detect()));
+        Assert.False(r.Auto!.HeldOut);
+        Assert.Equal(12, r.Auto.ScoredSamples);
+        Assert.Equal(AutoCalibration.Candidates.Length, r.Auto.Trials.Count(t => !t.Candidate.Contains('→')));
+    }
+
+    [Fact]
+    public void Cli_prints_the_score_table_and_the_choice()
+    {
+        using var dir = new TempDir();
+        string modelPath = Path.Combine(dir.Path, "outliers.onnx"), output = Path.Combine(dir.Path, "q.onnx");
+        OutlierModel().Save(modelPath);
+        var r = CliRunner.Run("quantize", modelPath, "-o", output, "--calib", Data(dir, "calib", 256, 1));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("output SQNR", r.Stdout);
+        Assert.Contains("calibration chosen:", r.Stdout);
+        Assert.Contains("minmax", r.Stdout);
+        Assert.Contains(AutoCalibration.MetadataKey, Model.Load(output).Proto.MetadataProps.Select(p => p.Key));
+    }
+}
