@@ -14,7 +14,7 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<string?> File = new(fileFlag) { Description = "A JSON recipe: any option below plus per-node overrides" };
     public readonly Option<string?> Format = new("--format") { Description = "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq" };
     public readonly Option<string?> Target = new("--target") { Description = $"Target CPU: {string.Join(", ", Targets.All.Select(t => t.Name))} (default: this machine)" };
-    public readonly Option<string?> ActivationType = new("--activation-type") { Description = "uint8 (default), int8, uint16 or int16" };
+    public readonly Option<string?> ActivationType = new("--activation-type") { Description = "uint8 (default), int8, uint16, int16, uint4 or int4 (4-bit: QDQ only)" };
     public readonly Option<string?> WeightType = new("--weight-type") { Description = "int8 (default), uint8, int4, uint4 or int16" };
     public readonly Option<bool?> PerChannel = new("--per-channel") { Description = "Weights per output channel (default true; --per-channel false for per-tensor)" };
     public readonly Option<bool?> SymmetricWeights = new("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
@@ -24,12 +24,16 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<double?> Percentile = new("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
     public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
     public readonly Option<string[]> OpTypes = new("--op-types") { Description = "Quantize only these op types (comma separated)", AllowMultipleArgumentsPerToken = true };
+    public readonly Option<bool?> Equalize = new("--equalize") { Description = "Cross-layer equalization before calibration: balances channel ranges of consecutive Conv/Gemm layers (outputs unchanged)" };
+    public readonly Option<bool?> BiasCorrection = new("--bias-correction") { Description = "Fold each quantized layer's mean output error on the calibration data into its bias, layer by layer" };
+    public readonly Option<bool?> AdaRound = new("--adaround") { Description = "Learn each weight's rounding (up or down) to reconstruct its layer's float output on the calibration data" };
+    public readonly Option<int?> AdaRoundIters = new("--adaround-iters") { Description = "Optimisation steps per layer for --adaround (default 1000)" };
     public readonly Option<string[]> Exclude = new("--exclude") { Description = "Keep these nodes float: names or patterns with * and ?", AllowMultipleArgumentsPerToken = true };
 
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { File, Format, Target, ActivationType, WeightType, PerChannel, SymmetricWeights, SymmetricActivations,
-                     ReduceRange, Method, Percentile, CalibCount, OpTypes, Exclude })
+                     ReduceRange, Method, Percentile, CalibCount, OpTypes, Exclude, Equalize, BiasCorrection, AdaRound, AdaRoundIters })
             command.Options.Add(o);
     }
 
@@ -64,6 +68,10 @@ sealed class RecipeFlags(string fileFlag)
             Seed = parse.GetValue(flags.Seed),
             OpTypes = Split(parse.GetValue(OpTypes)) ?? recipe.OpTypes,
             Exclude = Split(parse.GetValue(Exclude)) ?? recipe.Exclude,
+            Equalize = parse.GetValue(Equalize) ?? recipe.Equalize,
+            BiasCorrection = parse.GetValue(BiasCorrection) ?? recipe.BiasCorrection,
+            AdaRound = parse.GetValue(AdaRound) ?? recipe.AdaRound,
+            AdaRoundIters = parse.GetValue(AdaRoundIters) ?? recipe.AdaRoundIters,
         };
     }
 
