@@ -52,7 +52,8 @@ public static class WeightRecovery
         var order = Enumerable.Range(0, layers.Count).OrderByDescending(i => (long)layers[i].Layer.Weight.Length * layers[i].Patches!.K).ToList();
         int rounded = 0;
         progress?.Report(new WorkProgress("adaround: rounding", 0, layers.Count));
-        Parallel.ForEach(order, i =>
+        // No buffering: the workers take layers in this order rather than in contiguous ranges.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(order, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering), i =>
         {
             var (layer, patches) = layers[i];
             var p = plan.Params[layer.WeightName];
