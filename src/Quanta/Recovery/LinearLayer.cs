@@ -9,32 +9,22 @@ namespace Quanta.Recovery;
 /// algorithms rescale, re-round and re-bias. Knows which weight axis holds the output channels
 /// and which the input channels, and writes changed values back to the graph's initializers.
 /// </summary>
-sealed class LinearLayer
+sealed class LinearLayer(NodeProto node, long[] shape, float[] weight, float[]? bias, int groups, int outAxis)
 {
-    public NodeProto Node { get; }
+    public NodeProto Node { get; } = node;
     public string WeightName => Node.Input[1];
     public string? BiasName => Node.Input.Count > 2 && Node.Input[2].Length > 0 ? Node.Input[2] : null;
-    public long[] WeightShape { get; }
-    public float[] Weight { get; set; }
-    public float[]? Bias { get; set; }
+    public long[] WeightShape { get; } = shape;
+    public float[] Weight { get; set; } = weight;
+    public float[]? Bias { get; set; } = bias;
     /// <summary>Conv groups (1 for Gemm).</summary>
-    public int Groups { get; }
+    public int Groups { get; } = groups;
     /// <summary>Weight axis of the output channels: 0 for Conv and transB Gemm, 1 for plain Gemm.</summary>
-    public int OutAxis { get; }
+    public int OutAxis { get; } = outAxis;
     public int OutChannels => (int)WeightShape[OutAxis];
     /// <summary>Input channels the layer reads (all groups together).</summary>
     public int InChannels => Node.OpType == "Conv" ? (int)WeightShape[1] * Groups : (int)WeightShape[1 - OutAxis];
     public bool IsDepthwise => Node.OpType == "Conv" && Groups > 1 && WeightShape[1] == 1 && Groups == OutChannels;
-
-    LinearLayer(NodeProto node, long[] shape, float[] weight, float[]? bias, int groups, int outAxis)
-    {
-        Node = node;
-        WeightShape = shape;
-        Weight = weight;
-        Bias = bias;
-        Groups = groups;
-        OutAxis = outAxis;
-    }
 
     /// <summary>
     /// The layer when <paramref name="node"/> is a Conv (not transposed) or a Gemm without transA,
