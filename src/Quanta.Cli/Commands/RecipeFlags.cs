@@ -14,7 +14,7 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<string?> File = new(fileFlag) { Description = "A JSON recipe: any option below plus per-node overrides" };
     public readonly Option<string?> Format = new("--format") { Description = "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq" };
     public readonly Option<string?> Target = new("--target") { Description = $"Target CPU: {string.Join(", ", Targets.All.Select(t => t.Name))} (default: this machine)" };
-    public readonly Option<string?> ActivationType = new("--activation-type") { Description = "uint8 (default), int8, uint16 or int16" };
+    public readonly Option<string?> ActivationType = new("--activation-type") { Description = "uint8 (default), int8, uint16, int16, uint4 or int4 (4-bit: QDQ only)" };
     public readonly Option<string?> WeightType = new("--weight-type") { Description = "int8 (default), uint8, int4, uint4 or int16" };
     public readonly Option<bool?> PerChannel = new("--per-channel") { Description = "Weights per output channel (default true; --per-channel false for per-tensor)" };
     public readonly Option<bool?> SymmetricWeights = new("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
@@ -26,11 +26,15 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
     public readonly Option<string[]> OpTypes = CommonOptions.Many("--op-types", "Quantize only these op types (comma separated)");
     public readonly Option<string[]> Exclude = CommonOptions.Many("--exclude", "Keep these nodes float: names or patterns with * and ?");
+    public readonly Option<bool?> Equalize = new("--equalize") { Description = "Cross-layer equalization before calibration: balances channel ranges of consecutive Conv/Gemm layers (outputs unchanged)" };
+    public readonly Option<bool?> BiasCorrection = new("--bias-correction") { Description = "Fold each quantized layer's mean output error on the calibration data into its bias, layer by layer" };
+    public readonly Option<bool?> AdaRound = new("--adaround") { Description = "Learn each weight's rounding (up or down) to reconstruct its layer's float output on the calibration data" };
+    public readonly Option<int?> AdaRoundIters = new("--adaround-iters") { Description = "Optimisation steps per layer for --adaround (default 1000)" };
 
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { File, Format, Target, ActivationType, WeightType, PerChannel, SymmetricWeights, SymmetricActivations,
-                     ReduceRange, Method, Percentile, SmoothQuant, CalibCount, OpTypes, Exclude })
+                     ReduceRange, Method, Percentile, SmoothQuant, CalibCount, OpTypes, Exclude, Equalize, BiasCorrection, AdaRound, AdaRoundIters })
             command.Options.Add(o);
     }
 
@@ -66,6 +70,10 @@ sealed class RecipeFlags(string fileFlag)
             Seed = parse.GetValue(flags.Seed),
             OpTypes = Split(parse.GetValue(OpTypes)) ?? recipe.OpTypes,
             Exclude = Split(parse.GetValue(Exclude)) ?? recipe.Exclude,
+            Equalize = parse.GetValue(Equalize) ?? recipe.Equalize,
+            BiasCorrection = parse.GetValue(BiasCorrection) ?? recipe.BiasCorrection,
+            AdaRound = parse.GetValue(AdaRound) ?? recipe.AdaRound,
+            AdaRoundIters = parse.GetValue(AdaRoundIters) ?? recipe.AdaRoundIters,
         };
     }
 

@@ -32,6 +32,13 @@ public sealed record QuantRecipe
     public int Seed { get; init; }
     /// <summary>SmoothQuant migration strength α in (0, 1] (null: off); see <see cref="Recovery.SmoothQuant"/>.</summary>
     public double? SmoothQuant { get; init; }
+    /// <summary>Cross-layer equalization before calibration (see <see cref="Recovery.CrossLayerEqualization"/>).</summary>
+    public bool Equalize { get; init; }
+    /// <summary>Empirical bias correction after planning (see <see cref="Recovery.BiasCorrection"/>).</summary>
+    public bool BiasCorrection { get; init; }
+    /// <summary>AdaRound weight rounding after planning (see <see cref="Recovery.AdaRound"/>).</summary>
+    public bool AdaRound { get; init; }
+    public int AdaRoundIters { get; init; } = Recovery.RecoveryOptions.DefaultAdaRoundIterations;
     /// <summary>Only these op types are quantized (null = every supported op type).</summary>
     public string[]? OpTypes { get; init; }
     /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
@@ -56,8 +63,10 @@ public sealed record QuantRecipe
         if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
         if (CalibBatch < 1) problems.Add("--calib-batch must be at least 1");
         if (SmoothQuant is { } alpha) Check(() => Recovery.SmoothQuant.Validate(alpha));
-        if (ActivationType is not null && QuantTypeInfo.Parse(ActivationType) is QuantType.Int4 or QuantType.UInt4)
-            problems.Add("--activation-type: 4-bit activations are not supported (use 8 or 16 bits)");
+        problems.AddRange(RecoveryOptions.Validate());
+        // 4-bit activations run as opset-21 QuantizeLinear/DequantizeLinear pairs; no integer operator takes them.
+        if (Format == QuantFormat.QOperator && ActivationType is not null && QuantTypeInfo.Parse(ActivationType) is QuantType.Int4 or QuantType.UInt4)
+            problems.Add("--activation-type: 4-bit activations need --format qdq (no integer operator takes them)");
         foreach (var (name, o) in Nodes)
         {
             if (o.ActivationType is not null) Check(() => QuantTypeInfo.Parse(o.ActivationType));
@@ -65,6 +74,8 @@ public sealed record QuantRecipe
         }
         return problems;
     }
+
+    public Recovery.RecoveryOptions RecoveryOptions => new(Equalize, BiasCorrection, AdaRound, AdaRoundIters);
 
     /// <summary>Applies the target's defaults to every open choice.</summary>
     public ResolvedRecipe Resolve(Runtime.Hardware hardware)
@@ -85,7 +96,7 @@ public sealed record QuantRecipe
             ObserverFactory.Parse(Method),
             new CalibrationSettings(Percentile, Sigmas),
             CalibCount, CalibBatch, Seed,
-            OpTypes, Exclude, Nodes, SmoothQuant);
+            OpTypes, Exclude, Nodes, SmoothQuant) { Recovery = RecoveryOptions };
     }
 
     static readonly JsonSerializerOptions JsonOptions = new()
@@ -133,6 +144,9 @@ public sealed record ResolvedRecipe(
     Dictionary<string, NodeOverride> Nodes,
     double? SmoothQuant = null)
 {
+    /// <summary>Accuracy recovery around planning (none by default).</summary>
+    public Recovery.RecoveryOptions Recovery { get; init; } = Quanta.Recovery.RecoveryOptions.None;
+
     public QuantSpec ActivationSpec => new(ActivationType, SymmetricActivations);
     public QuantSpec WeightSpec => new(WeightType, SymmetricWeights, ReduceRange);
 
@@ -140,5 +154,6 @@ public sealed record ResolvedRecipe(
     public string Describe() =>
         $"{Format.ToString().ToLowerInvariant()}, activations {ActivationType.Name()}{(SymmetricActivations ? " symmetric" : "")}, " +
         $"weights {WeightType.Name()}{(ReduceRange ? " 7-bit" : "")}{(SymmetricWeights ? " symmetric" : "")} {(PerChannel ? "per-channel" : "per-tensor")}, " +
-        $"calibration {ObserverFactory.Name(Method)}{(SmoothQuant is { } a ? $", smoothquant {a:0.##}" : "")}, target {Target.Name}";
+        $"calibration {ObserverFactory.Name(Method)}{(SmoothQuant is { } a ? $", smoothquant {a:0.##}" : "")}, target {Target.Name}" +
+        (Recovery.Describe() is { Length: > 0 } r ? $", {r}" : "");
 }

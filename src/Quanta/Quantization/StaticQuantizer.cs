@@ -34,8 +34,11 @@ public static class StaticQuantizer
             .ToDictionary(r => r.Key, r => r.Range);
         double calibrationSeconds = calibrationClock.Elapsed.TotalSeconds;
 
+        Func<Model, QuantPlan, Model>? recover = recipe.Recovery.AfterPlanning
+            ? (model, resolved) => Recovery.WeightRecovery.Apply(model, resolved, recipe.Recovery, calibration, recipe.CalibBatch, runtime, progress)
+            : null;
         return Write(prepared, preparation, plan, ranges, recipe,
-            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock);
+            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock, recover);
     }
 
     /// <summary>
@@ -46,6 +49,12 @@ public static class StaticQuantizer
         IProgress<WorkProgress>? progress, out List<(string Pass, int Rewrites)> preparation)
     {
         var prepared = PassPipeline.Run(input, PassPipeline.Normalize, out preparation);
+        if (recipe.Recovery.Equalize)
+        {
+            // Equalization changes weights only (outputs stay equal); calibration must see the equalized activations.
+            prepared = PassPipeline.Run(prepared, [new Recovery.CrossLayerEqualization(), new InferShapes()], out var equalization);
+            preparation.AddRange(equalization);
+        }
         if (recipe.SmoothQuant is not { } alpha) return prepared;
         var smoothed = Recovery.SmoothQuant.Run(prepared, calibration, alpha, recipe.CalibBatch, runtime, progress);
         preparation.Add(("smoothquant", smoothed.Sites.Count));
@@ -58,12 +67,15 @@ public static class StaticQuantizer
     /// <summary>
     /// The shared second half of static quantization, once ranges are known: resolve parameters,
     /// write QDQ (and lower to integer operators when asked), record how the model was made.
+    /// <paramref name="recover"/>, when given, returns the float model to write instead of <paramref name="prepared"/>
+    /// (same graph, weights and biases changed by recovery once the parameters are known).
     /// </summary>
     internal static QuantizeResult Write(Model prepared, List<(string Pass, int Rewrites)> preparation, QuantPlan plan,
-        IReadOnlyDictionary<string, (float Min, float Max)> ranges, ResolvedRecipe recipe, CalibrationSummary calibration, Stopwatch clock)
+        IReadOnlyDictionary<string, (float Min, float Max)> ranges, ResolvedRecipe recipe, CalibrationSummary calibration, Stopwatch clock,
+        Func<Model, QuantPlan, Model>? recover = null)
     {
         ParamResolver.Resolve(prepared.Graph, plan, ranges);
-        var quantized = prepared.Clone();
+        var quantized = recover is null ? prepared.Clone() : recover(prepared, plan);
         QdqWriter.Apply(quantized, plan);
         if (recipe.Format == QuantFormat.QOperator) QOperatorLowering.Apply(quantized);
         ModelStamp.Apply(quantized, recipe.Describe(), $"{calibration.Data}; {calibration.Samples} samples, seed {recipe.Seed}", calibration.Digest);
