@@ -50,6 +50,9 @@ public static class AutoCalibration
         var split = new HeldOutSplit(calibration, HeldOutCount(calibration.Count));
         var run = Calibrator.Observe(prepared, tensors, split, () => new SplitHistogram(split, recipe.Calibration.Bins), recipe.CalibBatch, runtime, progress);
         var histograms = run.Observers.ToDictionary(kv => kv.Key, kv => (SplitHistogram)kv.Value);
+        // A control-flow branch the data never took leaves its tensors unobserved: those nodes stay float.
+        plan = Planner.WithoutUnobserved(prepared.Graph, recipe, plan, t => histograms.TryGetValue(t, out var h) && h.Count > 0);
+        tensors = plan.TensorsToCalibrate.ToList();
         var summary = new StaticQuantizer.CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationClock.Elapsed.TotalSeconds);
 
         bool heldOut = split.HeldOutCount > 0;

@@ -17,9 +17,6 @@ public static class Calibrator
     /// <summary>The observers after the pass, and a SHA-256 digest of the preprocessed samples.</summary>
     public sealed record Run(Dictionary<string, IObserver> Observers, string DataDigest, int Samples);
 
-    /// <summary>What one run's exposed tensors may take; larger activations mean smaller batches, not more memory.</summary>
-    public const long MemoryBudgetBytes = 1L << 30;
-
     public static Run Observe(
         Model model, IReadOnlyCollection<string> tensors, IDataset data, Func<IObserver> newObserver,
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
@@ -28,8 +25,8 @@ public static class Calibrator
         // Tensors inside control-flow bodies come out under other names (BodyTaps); main-graph ones as themselves.
         var tapped = BodyTaps.Expose(model, tensors);
         using var runner = new ModelRunner(tapped.Model, runtime ?? new RuntimeOptions(), tapped.TensorOf.Keys.ToList());
-        // Every calibrated tensor is an output of each run: the batch is sized so they fit the budget.
-        batchSize = runner.BatchSizeWithin(batchSize, data, MemoryBudgetBytes);
+        // The batch is part of the recipe (moving-average ranges depend on it); the model may still fix it.
+        batchSize = runner.BatchSize(batchSize, data);
         int done = 0;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var batch in data.Batches(batchSize))

@@ -52,7 +52,7 @@ public sealed class ModelInputs
     public int BatchSize(int requested, IDataset data)
     {
         if (requested <= 0) throw QuantaException.BadInput($"batch size must be positive, got {requested}");
-        var first = data.Batches(1).FirstOrDefault()
+        var first = data.Batches(FixedBatch ?? 1).FirstOrDefault()
             ?? throw QuantaException.BadInput($"{data.Description}: no samples");
         foreach (var v in Bind(first)) v.Dispose();
         int size = requested;

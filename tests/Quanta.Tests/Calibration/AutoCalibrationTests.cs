@@ -77,7 +77,7 @@ public class AutoCalibrationTests
         using var dir = new TempDir();
         var model = OutlierModel();
         var calibration = Open(Data(dir, "calib", 512, 1));
-        var recipe = new QuantRecipe().Resolve(Hardware.Detect());
+        var recipe = new QuantRecipe { Method = "auto" }.Resolve(Hardware.Detect());
         Assert.Equal(CalibrationMethod.Auto, recipe.Method); // auto is the default
 
         var auto = StaticQuantizer.Quantize(model, calibration, recipe);
@@ -105,7 +105,7 @@ public class AutoCalibrationTests
     public void Too_few_samples_to_hold_out_scores_the_calibration_samples()
     {
         using var dir = new TempDir();
-        var r = StaticQuantizer.Quantize(OutlierModel(), Open(Data(dir, "calib", 12, 3)), new QuantRecipe().Resolve(Hardware.Detect()));
+        var r = StaticQuantizer.Quantize(OutlierModel(), Open(Data(dir, "calib", 12, 3)), new QuantRecipe { Method = "auto" }.Resolve(Hardware.Detect()));
         Assert.False(r.Auto!.HeldOut);
         Assert.Equal(12, r.Auto.ScoredSamples);
         Assert.Equal(AutoCalibration.Candidates.Length, r.Auto.Trials.Count(t => !t.Candidate.Contains('→')));
@@ -117,7 +117,7 @@ public class AutoCalibrationTests
         using var dir = new TempDir();
         string modelPath = Path.Combine(dir.Path, "outliers.onnx"), output = Path.Combine(dir.Path, "q.onnx");
         OutlierModel().Save(modelPath);
-        var r = CliRunner.Run("quantize", modelPath, "-o", output, "--calib", Data(dir, "calib", 256, 1));
+        var r = CliRunner.Run("quantize", modelPath, "-o", output, "--calib", Data(dir, "calib", 256, 1), "--method", "auto");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("output SQNR", r.Stdout);
         Assert.Contains("calibration chosen:", r.Stdout);
