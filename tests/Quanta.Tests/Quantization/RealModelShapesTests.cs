@@ -15,7 +15,7 @@ namespace Quanta.Tests.Quantization;
 /// two image inputs, int64 token inputs of varying length. Fidelity is measured label-free against
 /// the float model on held-out samples.
 /// </summary>
-public class RealModelShapesTests
+public class RealModelShapesTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static readonly DataOptions Plain = new(Preprocessing.Identity);
     static ResolvedRecipe Defaults(int calibCount = 256) => new QuantRecipe { CalibCount = calibCount }.Resolve(Hardware.Detect());
@@ -62,7 +62,9 @@ public class RealModelShapesTests
         Assert.True(staticScore.MeanCosine >= 0.99, $"static cosine {staticScore.MeanCosine:0.0000}");
 
         var d = DynamicQuantizer.Quantize(model, new DynamicOptions());
-        Assert.True(heldOut.Score(d.Model).MeanCosine >= 0.99);
+        var dynamicScore = heldOut.Score(d.Model);
+        Assert.True(dynamicScore.MeanCosine >= 0.99);
+        output.WriteLine($"tokens: static cosine {staticScore.MeanCosine:0.00000} size {(double)q.Model.SerializedBytes() / model.SerializedBytes():0.000}; dynamic cosine {dynamicScore.MeanCosine:0.00000} size {(double)d.Model.SerializedBytes() / model.SerializedBytes():0.000}");
     }
 
     [Fact]
@@ -76,6 +78,7 @@ public class RealModelShapesTests
         var reference = ReferenceRun.Of(model, DataSource.Open(tmp["test.npz"], Plain));
         Assert.Equal(Metric.Agreement, reference.Metric);   // unlabelled [N, C] scores: argmax agreement by default
         var score = reference.Score(q.Model);
+        output.WriteLine($"two images: static cosine {score.MeanCosine:0.00000}, agreement {score.Top1Agreement:0.0000}, size {(double)q.Model.SerializedBytes() / model.SerializedBytes():0.000}");
         Assert.True(score.MeanCosine >= 0.99, $"cosine {score.MeanCosine:0.0000}");
         Assert.True(score.Points(Metric.Agreement) >= 95, $"agreement {score.Top1Agreement:P1}");
     }
