@@ -23,6 +23,8 @@ public static class QatExporter
         sim.Enabled = true;
         try
         {
+            // Fake-quantizing the weights is libtorch work with short-lived Scalars, like a training step.
+            using var step = NativeStep.Begin();
             module.WriteWeights(model, (name, p) => sim.Weights.TryGetValue(name, out var fq) ? fq.forward(p) : p);
         }
         finally { sim.Enabled = was; }

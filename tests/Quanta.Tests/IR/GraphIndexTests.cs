@@ -44,7 +44,7 @@ public class GraphIndexTests
             Assert.Equal(fresh.Consumers(name).ToHashSet(), g.Consumers(name).ToHashSet());
             Assert.Equal(fresh.IsInitializer(name), g.IsInitializer(name));
         }
-        Assert.Empty(g.Consumers(x).Where(r => readers.Contains(r)));
+        Assert.DoesNotContain(g.Consumers(x), r => readers.Contains(r));
         Assert.Null(g.Producer(nextRelu.Input[0]));
     }
 
