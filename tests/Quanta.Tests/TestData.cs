@@ -5,7 +5,7 @@ namespace Quanta.Tests;
 /// <summary>
 /// Where the real test inputs live: the reference models in ../shared/models (found by walking
 /// up from the test binary), Fashion-MNIST from Debian's dataset-fashion-mnist (installed with
-/// apt-get when missing and we are root), and the demo sample shipped in the repository.
+/// apt-get when missing and we are root; ffmpeg likewise for the detect tests), and the demo sample shipped in the repository.
 /// </summary>
 public static class TestData
 {
@@ -58,6 +58,20 @@ public static class TestData
             throw new InvalidOperationException("Fashion-MNIST is missing and apt-get could not install dataset-fashion-mnist");
         return FashionMnistDir;
     }
+
+    /// <summary>Debian's ffmpeg (the detect loop's decoder and encoder), installed with apt-get when missing and we are root.</summary>
+    public static void EnsureFfmpeg()
+    {
+        lock (FfmpegLock)
+        {
+            if (File.Exists("/usr/bin/ffmpeg")) return;
+            Run("apt-get", "update -qq");
+            Run("apt-get", "install -y -qq ffmpeg");
+            if (!File.Exists("/usr/bin/ffmpeg")) throw new InvalidOperationException("ffmpeg is missing and apt-get could not install it");
+        }
+    }
+
+    static readonly object FfmpegLock = new();
 
     static void Run(string file, string args)
     {

@@ -15,6 +15,7 @@ public sealed class DetectFixture : IDisposable
 
     public DetectFixture()
     {
+        TestData.EnsureFfmpeg();
         Detector = EmbeddedAssets.ExtractDetector(Folder);
         var graph = new GraphProto { Name = "classifier" };
         graph.Input.Add(ExternalDataTests.Float("image", 1, 3, 8, 8));
