@@ -29,9 +29,10 @@ static class BenchCommand
             Description = "Shape of an input with symbolic dimensions besides the batch, e.g. --shape input_ids=1x128 (repeat per input)",
             AllowMultipleArgumentsPerToken = false,
         };
+        var profile = new Option<bool>("--profile") { Description = "Also profile each model with ONNX Runtime's profiler: kernel time per op type, models side by side" };
         var json = CommonOptions.Json();
         var command = new Command("bench", "Measure latency (p50/p90/p99), throughput, model size and peak memory in ONNX Runtime; compare models")
-            { models, batch, threads, runs, warmup, streams, rounds, shapes, json };
+            { models, batch, threads, runs, warmup, streams, rounds, shapes, profile, json };
         var report = Report.ReportOption.AddTo(command);
         command.SetAction(parse =>
         {
@@ -43,13 +44,18 @@ static class BenchCommand
                 { Shapes = ParseShapes(parse.GetValue(shapes) ?? []) };
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
-            if (paths.Length > 1) return Compare(paths, options, parse.GetValue(rounds), parse.GetValue(json), parse.GetValue(report));
+            var profiles = parse.GetValue(profile) ? Profiles(paths, options) : null;
+            if (paths.Length > 1) return Compare(paths, options, parse.GetValue(rounds), parse.GetValue(json), parse.GetValue(report), profiles);
 
             string path = paths[0];
             var m = Model.Load(path);
             var result = ProgressDisplay.Run(p => Benchmark.Run(m, new FileInfo(path).Length, options, p));
-            if (parse.GetValue(json)) Printer.Json(new { model = path, result });
-            else BenchTables.Print(path, result);
+            if (parse.GetValue(json)) Printer.Json(new { model = path, result, profile = profiles?[0] });
+            else
+            {
+                BenchTables.Print(path, result);
+                if (profiles is not null) ProfileTable.Print(paths, profiles, options);
+            }
             if (parse.GetValue(report) is { } dir) Report.Reports.Bench(path, result).Write(dir);
             return 0;
         });
@@ -71,13 +77,21 @@ static class BenchCommand
         return shapes;
     }
 
-    static int Compare(string[] paths, BenchOptions options, int rounds, bool json, string? reportDir)
+    /// <summary>Each model's kernel time per op type at batch 1 (the latency question), on the threads asked for.</summary>
+    static List<List<OpTime>> Profiles(string[] paths, BenchOptions options) =>
+        paths.Select(p => ProgressDisplay.Run(_ => OpProfile.Measure(Model.Load(p), options.Threads, 1, options.Shapes))).ToList();
+
+    static int Compare(string[] paths, BenchOptions options, int rounds, bool json, string? reportDir, List<List<OpTime>>? profiles)
     {
         var candidates = paths.Select(p => new BenchCandidate(p, Model.Load(p), new FileInfo(p).Length)).ToList();
         var compared = ProgressDisplay.Run(p => BenchmarkComparison.Run(candidates, options, rounds, p));
         var hardware = compared[0].Rounds[0].Hardware;
-        if (json) Printer.Json(new { baseline = paths[0], rounds, streams = options.Streams, hardware, models = compared });
-        else BenchTables.Print(compared, options, rounds);
+        if (json) Printer.Json(new { baseline = paths[0], rounds, streams = options.Streams, hardware, models = compared, profiles });
+        else
+        {
+            BenchTables.Print(compared, options, rounds);
+            if (profiles is not null) ProfileTable.Print(paths, profiles, options);
+        }
         if (reportDir is not null) Report.Reports.BenchComparison(compared, options, rounds).Write(reportDir);
         return 0;
     }
