@@ -37,8 +37,9 @@ public static class OpProfile
                 // Warm up on a session of its own: the profile then holds timed runs only.
                 using var run = new RunOptions();
                 for (int i = 0; i < 5; i++) warm.Run(run, inputs.Names, values, warm.OutputNames).Dispose();
-                options.EnableProfiling = true;
+                // The prefix first: enabling profiling hands ONNX Runtime the prefix set at that moment.
                 options.ProfileOutputPathPrefix = Path.Combine(folder, "profile");
+                options.EnableProfiling = true;
                 using var session = new InferenceSession(model.ToBytes(), options);
                 for (int i = 0; i < runs; i++) session.Run(run, inputs.Names, values, session.OutputNames).Dispose();
                 return Aggregate(session.EndProfiling(), runs);
