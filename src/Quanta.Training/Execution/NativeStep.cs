@@ -39,6 +39,12 @@ internal readonly struct NativeStep : IDisposable
         return new NativeStep(noGc);
     }
 
+    /// <summary>The process's GC latency mode between steps (read while holding the turn, so no other thread's step is open).</summary>
+    internal static GCLatencyMode ModeBetweenSteps()
+    {
+        lock (Turn) return GCSettings.LatencyMode;
+    }
+
     public void Dispose()
     {
         if (!_entered) return;
