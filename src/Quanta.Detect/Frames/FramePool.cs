@@ -13,7 +13,7 @@ public sealed class FramePool
     public FramePool(int width, int height, int count)
     {
         _free = new BlockingCollection<Frame>(new ConcurrentQueue<Frame>(), count);
-        for (int i = 0; i < count; i++) _free.Add(new Frame(width, height));
+        for (int i = 0; i < count; i++) _free.Add(new Frame(width, height) { Slot = i });
     }
 
     /// <summary>Takes a free frame, waiting while all are in flight.</summary>
