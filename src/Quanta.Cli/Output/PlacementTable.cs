@@ -16,6 +16,7 @@ static class PlacementTable
             table.Caption = new TableTitle(Markup.Escape(
                 $"each region timed int8 vs float, the rest as planned: median of {p.Rounds} interleaved rounds' ratios; int8 kept at ≥ {p.Margin:0.00}×"));
             console.Write(table);
+            if (p.Reverted) console.WriteLine("the regions that lost in int8, float together, ran slower than the all-int8 plan: wrote the all-int8 plan");
         }
     }
 

@@ -50,10 +50,17 @@ public static class LatencyPlacement
             foreach (var p in quantized.Model.Proto.MetadataProps)
                 if (result.Model.Metadata(p.Key) is null) result.Model.SetMetadata(p.Key, p.Value);
         }
-        var final = lost.Count == 0 ? whole : LatencyProbe.Measure([floatModel, result.Model], options, "timing the placed model vs float", progress);
+        if (lost.Count == 0)
+            return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
+                BenchmarkComparison.Median(whole[0]), BenchmarkComparison.Median(whole[1]), int8Speedup, int8Speedup, true, decisions, clock.Elapsed.TotalSeconds)
+                { Result = quantized });
+        // Regions were timed one at a time; together they may interact. The placed model must beat the all-int8 plan it came from.
+        var final = LatencyProbe.Measure([floatModel, quantized.Model, result.Model], options, "timing the placed model vs float", progress);
+        bool keep = PlacementRule.KeepPlaced(final[1], final[2]);
+        int written = keep ? 2 : 1;
         return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
-            BenchmarkComparison.Median(final[0]), BenchmarkComparison.Median(final[1]), PlacementRule.Speedup(final[0], final[1]), int8Speedup, true, decisions,
-            clock.Elapsed.TotalSeconds) { Result = result });
+            BenchmarkComparison.Median(final[0]), BenchmarkComparison.Median(final[written]), PlacementRule.Speedup(final[0], final[written]),
+            PlacementRule.Speedup(final[0], final[1]), true, decisions, clock.Elapsed.TotalSeconds) { Result = keep ? result : quantized, Reverted = !keep });
     }
 
     static PlacementResult Stamp(PlacementResult placement)

@@ -25,7 +25,7 @@ public sealed record RegionDecision(
 /// <see cref="Threads"/> threads; <see cref="Regions"/> is empty when no search ran.
 /// </summary>
 public sealed record PlacementResult(
-    Objective Objective,
+    [property: System.Text.Json.Serialization.JsonIgnore] Objective Objective,
     int Batch,
     int Threads,
     int Rounds,
@@ -40,7 +40,17 @@ public sealed record PlacementResult(
 {
     /// <summary>The model written: the quantized result with the regions that lost in float.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public required QuantizeResult Result { get; init; }
+    public QuantizeResult Result { get; init; } = null!;
+
+    /// <summary>
+    /// True when the regions that lost in int8, all float together, ran slower than the all-int8 plan:
+    /// the all-int8 plan was written instead.
+    /// </summary>
+    public bool Reverted { get; init; }
+
+    /// <summary>The objective's name as the command line spells it.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("objective")]
+    public string ObjectiveName => Objective.Name();
 
     /// <summary>True when the written model ran slower than the float one.</summary>
     public bool Slower => Speedup < 1.0;
@@ -51,5 +61,6 @@ public sealed record PlacementResult(
     /// <summary>One line for the model's metadata.</summary>
     public string Describe() =>
         $"objective {Objective.Name()}, batch {Batch}, {Threads} threads, {Rounds} rounds: {Speedup:0.00}× float (all-int8 {Int8Speedup:0.00}×)" +
+        (Reverted ? "; placed regions together were slower, all-int8 kept" : "") +
         (Searched ? "; " + string.Join(", ", Regions.Select(r => $"{r.Region} {(r.KeptInt8 ? "int8" : "float")} {r.Speedup:0.00}×")) : "");
 }

@@ -30,6 +30,9 @@ public static class PlacementRule
             speedup, speedup >= margin, int8Ms, floatMs);
     }
 
+    /// <summary>Whether the placed model (some regions float) is written rather than the all-int8 plan: only when it ran at least as fast.</summary>
+    public static bool KeepPlaced(IReadOnlyList<double> allInt8Ms, IReadOnlyList<double> placedMs) => Speedup(allInt8Ms, placedMs) >= 1.0;
+
     /// <summary>The default objective searches regions only when the whole int8 model is not faster than float.</summary>
     public static bool NeedsSearch(double int8Speedup) => !(int8Speedup >= 1.0);
 }
