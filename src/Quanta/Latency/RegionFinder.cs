@@ -23,7 +23,7 @@ public static class RegionFinder
 
         var groups = Groups(nodes, plan.FusedActivations);
         List<List<NodeProto>> parts;
-        if (groups.Count >= maxRegions)
+        if (groups.Count > maxRegions)
             parts = Stages(groups.SelectMany(g => g).ToList(), maxRegions, Weighted, groups);
         else
         {
@@ -80,7 +80,8 @@ public static class RegionFinder
         var parts = new List<List<NodeProto>> { new() };
         for (int i = 0; i < units.Count; i++)
         {
-            if (parts[^1].Count > 0 && parts.Count < count && done >= total * parts.Count / count) parts.Add(new());
+            // Cut where the weight so far reaches the next share, or where every remaining unit must start a part of its own.
+            if (parts[^1].Count > 0 && parts.Count < count && (done >= total * parts.Count / count || units.Count - i <= count - parts.Count)) parts.Add(new());
             parts[^1].AddRange(units[i]);
             done += weight[i];
         }
