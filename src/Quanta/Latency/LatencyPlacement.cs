@@ -45,7 +45,8 @@ public static class LatencyPlacement
         {
             var speedups = decisions.ToDictionary(d => d.Region, d => d.Speedup);
             result = rewrite(WithFloat(quantized.Recipe, lost,
-                r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true);
+                r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true)
+                with { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds };
             // Metadata written after the first Write (auto calibration's choice) carries over.
             foreach (var p in quantized.Model.Proto.MetadataProps)
                 if (result.Model.Metadata(p.Key) is null) result.Model.SetMetadata(p.Key, p.Value);
