@@ -9,8 +9,8 @@ public sealed record PlacementOptions(
     Objective Objective = Objective.Auto,
     int Batch = 1,
     int Threads = 1,
-    int Rounds = 7,
-    double RoundMs = 40,
+    int Rounds = 11,
+    double RoundMs = 25,
     int MaxRegions = 6)
 {
     /// <summary>Symbolic input dimensions other than the batch, by input name (as <c>bench --shape</c>).</summary>

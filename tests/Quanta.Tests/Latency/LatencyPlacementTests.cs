@@ -106,3 +106,30 @@ public class LatencyPlacementTests(ITestOutputHelper output)
         if (!auto.Searched) Assert.Same(q, auto.Result);
     }
 }
+
+/// <summary>`tune --objective latency`: the tuned model placed for speed, written only while it keeps the target.</summary>
+public class LatencyTuneTests
+{
+    [Fact]
+    public void The_placed_tuned_model_is_chosen_exactly_when_it_keeps_the_target()
+    {
+        using var dir = new TempDir();
+        var model = LatencyPlacementTests.TwoRegionModel();
+        var data = LatencyPlacementTests.Calibration(dir);
+        var options = new Quanta.Analysis.TuneOptions(MaxDropPoints: 1, MaxTrials: 4, Methods: ["minmax"]) { Metric = Quanta.Analysis.Metric.Cosine };
+        var tuned = Quanta.Analysis.Tuner.Run(model, data, data, null, new QuantRecipe().Resolve(Hardware.Detect()), options);
+        Assert.True(tuned.Met);
+        Assert.Null(LatencyTune.Apply(model, tuned, data, options, new PlacementOptions(Objective.Size)));
+
+        var placed = LatencyTune.Apply(model, tuned, data, options, new PlacementOptions(Objective.Latency, Rounds: 3, RoundMs: 10, MaxRegions: 2))!;
+        Assert.True(placed.Placement.Searched);
+        if (placed.PlacedScore is { } score)
+        {
+            // Some region went float: the placed model was scored again, and chosen only within the target.
+            Assert.Equal(score >= tuned.Target, placed.PlacedMet);
+            Assert.Same(placed.PlacedMet ? placed.Placement.Result : tuned.Best, placed.Chosen);
+            Assert.Equal(placed.PlacedMet, placed.Chosen.Plan.KeptFloat.Any(k => k.Reason.StartsWith("faster in float here", StringComparison.Ordinal)));
+        }
+        else Assert.Same(tuned.Best, placed.Chosen); // every region kept int8 (or the placed model lost to all-int8)
+    }
+}
