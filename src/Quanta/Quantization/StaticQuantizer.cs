@@ -82,7 +82,13 @@ public static class StaticQuantizer
         var chosen = plan.TensorsToCalibrate
             .Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
         return new QuantizeResult(quantized, recipe, plan, chosen, preparation, calibration.Samples, calibration.Seconds, clock.Elapsed.TotalSeconds,
-            CollapsedChannels.Find(prepared.Graph, plan));
+            CollapsedChannels.Find(prepared.Graph, plan))
+        {
+            // A variant plans only tensors whose ranges are known here; nodes around any other stay float.
+            Rewrite = (variant, recovery) => Write(prepared, preparation,
+                Planner.WithoutUnobserved(prepared.Graph, variant, Planner.Plan(prepared.Graph, variant), ranges.ContainsKey),
+                ranges, variant, calibration, Stopwatch.StartNew(), recovery ? recover : null),
+        };
     }
 
     public static string Version => typeof(StaticQuantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
