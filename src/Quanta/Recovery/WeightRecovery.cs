@@ -42,13 +42,11 @@ public static class WeightRecovery
         var all = LayerOutputs.Quantized(g, plan).Where(l => LayerPatches.For(l) is not null).ToList();
         if (all.Count == 0) return;
         int stageCount = Math.Min(all.Count, MaxStages), rounded = 0;
-        var floatInputs = all.Select(l => l.Node.Input[0]).Distinct().ToList();
-        using var floatRunner = new ModelRunner(reference, runtime, floatInputs);
         for (int stage = 0; stage < stageCount; stage++)
         {
             var layers = all.Skip(stage * all.Count / stageCount).Take((stage + 1) * all.Count / stageCount - stage * all.Count / stageCount)
                 .Select(l => (Layer: l, Patches: LayerPatches.For(l)!)).ToList();
-            GatherInputs(model, plan, layers, floatRunner, samples, runtime, progress, $"adaround: layer inputs, stage {stage + 1} of {stageCount}");
+            GatherInputs(reference, model, plan, layers, samples, runtime, progress, $"adaround: layer inputs, stage {stage + 1} of {stageCount}");
             // Biggest layers first, so the parallel loop does not end waiting on one long layer.
             var order = Enumerable.Range(0, layers.Count).OrderByDescending(i => (long)layers[i].Layer.Weight.Length * layers[i].Patches.K).ToList();
             // No buffering: the workers take layers in this order rather than in contiguous ranges.
@@ -65,12 +63,14 @@ public static class WeightRecovery
     }
 
     /// <summary>One pass of the calibration data: each layer's input in the current QDQ model against the float model's.</summary>
-    static void GatherInputs(Model model, QuantPlan plan, List<(LinearLayer Layer, LayerPatches Patches)> layers, ModelRunner floatRunner,
+    /// <remarks>Both sessions expose only this stage's inputs: all of a deep model's at once would hold gigabytes per batch.</remarks>
+    static void GatherInputs(Model reference, Model model, QuantPlan plan, List<(LinearLayer Layer, LayerPatches Patches)> layers,
         CalibrationSamples samples, RuntimeOptions? runtime, IProgress<WorkProgress>? progress, string what)
     {
         var qdq = LayerOutputs.WriteQdq(model, plan);
         var qdqInputs = layers.Select(x => LayerOutputs.InQdq(qdq.Graph, x.Layer.Node, plan).Input[0]).ToList();
         using var quantizedRunner = new ModelRunner(qdq, runtime, qdqInputs.Distinct().ToList());
+        using var floatRunner = new ModelRunner(reference, runtime, layers.Select(x => x.Layer.Node.Input[0]).Distinct().ToList());
         int done = 0;
         foreach (var (data, shape) in samples.Batches)
         {
