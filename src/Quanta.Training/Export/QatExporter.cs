@@ -22,8 +22,8 @@ public static class QatExporter
         sim.Enabled = true;
         try
         {
-            // Fake-quantizing the weights is libtorch work with short-lived Scalars, like a training step.
-            using var step = NativeStep.Begin();
+            // The scope keeps every temporary tensor reachable until the weights are written (and then frees them).
+            using var scope = TorchSharp.torch.NewDisposeScope();
             module.WriteWeights(model, (name, p) => sim.Weights.TryGetValue(name, out var fq) ? fq.forward(p) : p);
         }
         finally { sim.Enabled = was; }

@@ -113,7 +113,6 @@ public sealed class QuantSim : IQuantHooks
         using (no_grad())
             foreach (var x in batches)
             {
-                using var step = NativeStep.Begin();
                 using var scope = NewDisposeScope();
                 module.forward(x);
             }
