@@ -70,7 +70,7 @@ public sealed class DetectLoop
         };
         try
         {
-            Task.WaitAll(stages);
+            Task.WaitAll(stages, CancellationToken.None); // the stages cancel each other through `stop`
         }
         catch (AggregateException e)
         {
