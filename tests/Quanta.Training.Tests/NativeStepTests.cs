@@ -51,7 +51,7 @@ public class NativeStepTests
         QatRunner.Run(Fixtures.Load("fmnist_cnn.onnx"), Fixtures.Train(640, seed: o.Seed), null, o, TestData.FashionPreprocessing);
 
     [Fact]
-    public void TwoTrainingsInParallelMatchTheSameTrainingsOneAfterTheOther()
+    public async Task TwoTrainingsInParallelMatchTheSameTrainingsOneAfterTheOther()
     {
         // Forward and backward passes no longer take turns (only optimizer steps do): two trainings in one
         // process overlap, while a third thread collects garbage all the time. A Scalar freed under a running
@@ -73,15 +73,15 @@ public class NativeStepTests
             }
         });
         var parallel = runs.Select(o => Task.Run(() => Train(o))).ToArray();
-        Task.WaitAll(parallel);
+        var results = await Task.WhenAll(parallel);
         stop.Cancel();
-        collector.Wait();
+        await collector;
 
         for (int i = 0; i < runs.Length; i++)
         {
-            Assert.Equal(30, parallel[i].Result.Training.Steps);
-            Assert.Equal(sequential[i].Training.LastLoss, parallel[i].Result.Training.LastLoss);
-            Assert.Equal(sequential[i].Model.Proto.ToByteArray(), parallel[i].Result.Model.Proto.ToByteArray());
+            Assert.Equal(30, results[i].Training.Steps);
+            Assert.Equal(sequential[i].Training.LastLoss, results[i].Training.LastLoss);
+            Assert.Equal(sequential[i].Model.Proto.ToByteArray(), results[i].Model.Proto.ToByteArray());
         }
     }
 }

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Quanta.Data;
 using Quanta.IR;
 using Quanta.Onnx;
@@ -19,11 +20,11 @@ public class AdaRoundModelTests
 
     static Model ThreeConvs()
     {
-        var b = new GraphBuilder("adaround_three_convs");
+        var b = new GraphKit("adaround_three_convs", 12);
         string x = b.Input("input", DataTypes.Float, "batch", 1, 28, 28);
-        string h1 = b.Node("Relu", [b.Node("Conv", [x, b.Weight("w1", [8, 1, 3, 3], 9), b.Constant("b1", [8], new float[8])], ("pads", new long[] { 1, 1, 1, 1 }))]);
-        string h2 = b.Node("Relu", [b.Node("Conv", [h1, b.Weight("w2", [16, 8, 3, 3], 72), b.Constant("b2", [16], new float[16])], ("pads", new long[] { 1, 1, 1, 1 }))]);
-        string y = b.Node("Conv", [h2, b.Weight("w3", [8, 16, 3, 3], 144), b.Constant("b3", [8], new float[8])], "y");
+        string h1 = b.Node("Relu", [b.Node("Conv", [x, b.Weight("w1", [8, 1, 3, 3], 9), b.Constant("b1", [8], new float[8])], GraphKit.Attr.Ints("pads", 1, 1, 1, 1))]);
+        string h2 = b.Node("Relu", [b.Node("Conv", [h1, b.Weight("w2", [16, 8, 3, 3], 72), b.Constant("b2", [16], new float[16])], GraphKit.Attr.Ints("pads", 1, 1, 1, 1))]);
+        string y = b.Named("Conv", "y", [h2, b.Weight("w3", [8, 16, 3, 3], 144), b.Constant("b3", [8], new float[8])]);
         b.Output(y, DataTypes.Float, "batch", 8, 26, 26);
         return b.Build();
     }

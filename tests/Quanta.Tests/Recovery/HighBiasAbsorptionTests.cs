@@ -18,7 +18,7 @@ public class HighBiasAbsorptionTests
 
     static Model Block()
     {
-        var b = new GraphBuilder("high_bias_block");
+        var b = new GraphKit("high_bias_block", 13);
         string x = b.Input("x", DataTypes.Float, "batch", Inputs, Size, Size);
         string expand = b.Node("Conv", [x, b.Weight("w1", [Channels, Inputs, 1, 1], Inputs), b.Constant("b1", [Channels], Filled(Channels, i => 0.1f * i))]);
         string six = b.Constant("six", [], [6f]), zero = b.Constant("zero", [], [0f]);
@@ -26,9 +26,9 @@ public class HighBiasAbsorptionTests
         // Non-negative depthwise weights and positive biases: channel i is at least its bias, whatever the input.
         var dw = Filled(Channels * 9, i => 0.05f + 0.3f * (i * 37 % 11) / 11f);
         string depthwise = b.Node("Conv", [relu6, b.Constant("w2", [Channels, 1, 3, 3], dw), b.Constant("b2", [Channels], Filled(Channels, i => 0.5f + 0.25f * i))],
-            ("group", (long)Channels));
+            GraphKit.Attr.Int("group", Channels));
         string relu6b = b.Node("Clip", [depthwise, zero, six]);
-        string project = b.Node("Conv", [relu6b, b.Weight("w3", [Inputs, Channels, 1, 1], Channels), b.Constant("b3", [Inputs], new float[Inputs])], "y");
+        string project = b.Named("Conv", "y", [relu6b, b.Weight("w3", [Inputs, Channels, 1, 1], Channels), b.Constant("b3", [Inputs], new float[Inputs])]);
         b.Output(project, DataTypes.Float, "batch", Inputs, Size - 2, Size - 2);
         return b.Build();
     }
