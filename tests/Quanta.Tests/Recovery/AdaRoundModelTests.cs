@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Quanta.Data;
 using Quanta.IR;
 using Quanta.Onnx;
