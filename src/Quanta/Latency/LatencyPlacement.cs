@@ -16,6 +16,9 @@ namespace Quanta.Latency;
 /// </summary>
 public static class LatencyPlacement
 {
+    /// <summary>Rounds of the default objective's one whole-model check.</summary>
+    public const int AutoRounds = 5;
+
     public static PlacementResult? Apply(Model floatModel, QuantizeResult quantized, PlacementOptions options, IProgress<WorkProgress>? progress = null)
     {
         var problems = options.Validate();
@@ -24,15 +27,16 @@ public static class LatencyPlacement
         var rewrite = quantized.Rewrite ?? throw new InvalidOperationException("latency placement needs a result of static quantization");
         var clock = Stopwatch.StartNew();
         int threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
-        int batch;
-        using (var runner = new ModelRunner(floatModel, new RuntimeOptions(options.Threads))) batch = BenchInputs.EffectiveBatch(runner.Inputs, options.Batch);
+        int batch = BenchInputs.EffectiveBatch(ModelInputs.Of(floatModel), options.Batch);
 
         if (options.Objective == Objective.Auto)
         {
-            var check = LatencyProbe.Measure([floatModel, quantized.Model], options, "timing int8 vs float", progress);
+            // The default pays for this on every quantize: fewer, shorter rounds (a search, when needed, has its full count).
+            var check = LatencyProbe.Measure([floatModel, quantized.Model], options with { Rounds = Math.Min(options.Rounds, AutoRounds), RoundMs = Math.Min(options.RoundMs, 20) },
+                "timing int8 vs float", progress);
             double speedup = PlacementRule.Speedup(check[0], check[1]);
             if (!PlacementRule.NeedsSearch(speedup))
-                return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
+                return Stamp(new PlacementResult(options.Objective, batch, threads, check[0].Length, options.Margin,
                     BenchmarkComparison.Median(check[0]), BenchmarkComparison.Median(check[1]), speedup, speedup, false, [], clock.Elapsed.TotalSeconds)
                     { Result = quantized });
         }
