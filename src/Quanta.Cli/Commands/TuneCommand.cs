@@ -117,9 +117,9 @@ static class TuneCommand
     static void Print(TuneResult r, TunedPlacement? placed, string input, string output, string logPath)
     {
         string metric = Metrics.Name(r.Metric);
-        var trials = Printer.Table("#", "phase", "calibration", "precision", "raised", "size", metric, "output SQNR dB", "meets");
+        var trials = Printer.Table("#", "phase", "calibration", "recovery", "precision", "raised", "size", metric, "output SQNR dB", "meets");
         foreach (var t in r.Trials)
-            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
+            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, Reports.Recovery(t), t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
         trials.Caption = new TableTitle(Markup.Escape($"float {metric} {r.ReferenceScore:0.00} (points) on {r.SearchSamples} search samples; target ≥ {r.Target:0.00}"));
         Printer.Stdout.Write(trials);
         long floatBytes = new FileInfo(input).Length, bytes = Reports.FileBytes(output) ?? 0;

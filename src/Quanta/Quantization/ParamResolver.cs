@@ -8,20 +8,32 @@ namespace Quanta.Quantization;
 /// Fills a plan's parameters once activation ranges are known: activations from their
 /// calibrated range, weights from their values (per channel or per tensor), biases as int32
 /// with scale = input scale × weight scale and zero point 0, as integer kernels require.
+/// The one place that does so: static PTQ passes calibrated ranges, QAT its trained scales.
 /// </summary>
-static class ParamResolver
+public static class ParamResolver
 {
-    public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    /// <summary>Static PTQ: each activation's parameters from its calibrated range.</summary>
+    public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges) =>
+        Resolve(g, plan, t => QuantMath.FromRange(ranges[t.Name].Min, ranges[t.Name].Max, t.Spec));
+
+    /// <summary>
+    /// Parameters from any source: <paramref name="activation"/> for each activation that owns its
+    /// parameters, <paramref name="weight"/> (null or returning null: from the weight's values) for
+    /// weights; activations sharing another's parameters (SameAs) and int32 biases follow from those.
+    /// </summary>
+    public static void Resolve(Graph g, QuantPlan plan, Func<TensorPlan, QuantParams> activation, Func<TensorPlan, QuantParams?>? weight = null)
     {
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
-        {
-            var (min, max) = ranges[t.Name];
-            plan.SetParams(t.Name, QuantMath.FromRange(min, max, t.Spec));
-        }
+            plan.SetParams(t.Name, activation(t));
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
             plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {
+            if (weight?.Invoke(t) is { } given)
+            {
+                plan.SetParams(t.Name, given);
+                continue;
+            }
             var tensor = g.FindInitializer(t.Name)!;
             var values = Tensors.ToFloats(tensor);
             var shape = tensor.Dims.ToArray();

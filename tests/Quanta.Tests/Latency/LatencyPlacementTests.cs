@@ -23,19 +23,19 @@ public class LatencyPlacementTests(ITestOutputHelper output)
 
     internal static Model TwoRegionModel()
     {
-        var b = new GraphBuilder("two-regions");
+        var b = new GraphKit("two-regions", 11);
         string x = b.Input("x", DataTypes.Float, "batch", Channels, Side, Side);
-        string h = b.Node("Conv", [x, b.Weight("w1", [Wide, Channels, 3, 3], Channels * 9), b.Constant("b1", [Wide], new float[Wide])], ("pads", new long[] { 1, 1, 1, 1 }));
+        string h = b.Node("Conv", [x, b.Weight("w1", [Wide, Channels, 3, 3], Channels * 9), b.Constant("b1", [Wide], new float[Wide])], GraphKit.Attr.Ints("pads", 1, 1, 1, 1));
         h = b.Node("Relu", [h]);
-        h = b.Node("Conv", [h, b.Weight("w2", [Wide, Wide, 3, 3], Wide * 9), b.Constant("b2", [Wide], new float[Wide])], ("pads", new long[] { 1, 1, 1, 1 }));
+        h = b.Node("Conv", [h, b.Weight("w2", [Wide, Wide, 3, 3], Wide * 9), b.Constant("b2", [Wide], new float[Wide])], GraphKit.Attr.Ints("pads", 1, 1, 1, 1));
         h = b.Node("Relu", [h]);
-        h = b.Node("ReduceMean", [h], ("axes", new long[] { 2, 3 }), ("keepdims", 1L)); // no quantized form: the boundary
+        h = b.Node("ReduceMean", [h], GraphKit.Attr.Ints("axes", 2, 3), GraphKit.Attr.Int("keepdims", 1)); // no quantized form: the boundary
         for (int i = 0; i < TinyOps; i++)
         {
             var values = Enumerable.Range(0, Wide).Select(c => 1f + 0.01f * ((c + i) % 7)).ToArray();
             h = b.Node(i % 2 == 0 ? "Mul" : "Add", [h, b.Constant($"k{i}", [1, Wide, 1, 1], values)]);
         }
-        b.Node("Flatten", [h], "y");
+        b.Named("Flatten", "y", [h]);
         b.Output("y", DataTypes.Float, "batch", Wide);
         return b.Build();
     }
