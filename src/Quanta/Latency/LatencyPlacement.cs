@@ -16,6 +16,9 @@ namespace Quanta.Latency;
 /// </summary>
 public static class LatencyPlacement
 {
+    /// <summary>Rounds of the default objective's one whole-model check.</summary>
+    public const int AutoRounds = 5;
+
     public static PlacementResult? Apply(Model floatModel, QuantizeResult quantized, PlacementOptions options, IProgress<WorkProgress>? progress = null)
     {
         var problems = options.Validate();
@@ -24,37 +27,40 @@ public static class LatencyPlacement
         var rewrite = quantized.Rewrite ?? throw new InvalidOperationException("latency placement needs a result of static quantization");
         var clock = Stopwatch.StartNew();
         int threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
-        int batch;
-        using (var runner = new ModelRunner(floatModel, new RuntimeOptions(options.Threads))) batch = BenchInputs.EffectiveBatch(runner.Inputs, options.Batch);
+        int batch = BenchInputs.EffectiveBatch(ModelInputs.Of(floatModel), options.Batch);
 
-        var whole = LatencyProbe.Measure([floatModel, quantized.Model], options, "timing int8 vs float", progress);
-        double int8Speedup = PlacementRule.Speedup(whole[0], whole[1]);
-        if (options.Objective == Objective.Auto && !PlacementRule.NeedsSearch(int8Speedup))
-            return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
-                BenchmarkComparison.Median(whole[0]), BenchmarkComparison.Median(whole[1]), int8Speedup, int8Speedup, false, [], clock.Elapsed.TotalSeconds)
-                { Result = quantized });
+        if (options.Objective == Objective.Auto)
+        {
+            // The default pays for this on every quantize: fewer, shorter rounds (a search, when needed, has its full count).
+            var check = LatencyProbe.Measure([floatModel, quantized.Model], options with { Rounds = Math.Min(options.Rounds, AutoRounds), RoundMs = Math.Min(options.RoundMs, 20) },
+                "timing int8 vs float", progress);
+            double speedup = PlacementRule.Speedup(check[0], check[1]);
+            if (!PlacementRule.NeedsSearch(speedup))
+                return Stamp(new PlacementResult(options.Objective, batch, threads, check[0].Length, options.Margin,
+                    BenchmarkComparison.Median(check[0]), BenchmarkComparison.Median(check[1]), speedup, speedup, false, [], clock.Elapsed.TotalSeconds)
+                    { Result = quantized });
+        }
 
         var regions = RegionFinder.Find(quantized.Plan, options.MaxRegions);
         var variants = regions.Select(r => rewrite(WithFloat(quantized.Recipe, [r], _ => "timing variant"), false).Model).ToList();
-        var timed = LatencyProbe.Measure([quantized.Model, .. variants], options, $"timing {regions.Count} regions float vs int8", progress);
-        var decisions = regions.Select((r, i) => PlacementRule.Decide(r, timed[0], timed[i + 1], options.Margin)).ToList();
+        // The float model runs in the same rounds, so the all-int8 figure reported comes from the same conditions as the regions'.
+        var timed = LatencyProbe.Measure([floatModel, quantized.Model, .. variants], options, $"timing {regions.Count} regions float vs int8", progress);
+        var decisions = regions.Select((r, i) => PlacementRule.Decide(r, timed[1], timed[i + 2], options.Margin)).ToList();
+        double int8Speedup = PlacementRule.Speedup(timed[0], timed[1]);
 
         var lost = regions.Where((_, i) => !decisions[i].KeptInt8).ToList();
-        var result = quantized;
-        if (lost.Count > 0)
-        {
-            var speedups = decisions.ToDictionary(d => d.Region, d => d.Speedup);
-            result = rewrite(WithFloat(quantized.Recipe, lost,
-                r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true)
-                with { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds };
-            // Metadata written after the first Write (auto calibration's choice) carries over.
-            foreach (var p in quantized.Model.Proto.MetadataProps)
-                if (result.Model.Metadata(p.Key) is null) result.Model.SetMetadata(p.Key, p.Value);
-        }
         if (lost.Count == 0)
             return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
-                BenchmarkComparison.Median(whole[0]), BenchmarkComparison.Median(whole[1]), int8Speedup, int8Speedup, true, decisions, clock.Elapsed.TotalSeconds)
+                BenchmarkComparison.Median(timed[0]), BenchmarkComparison.Median(timed[1]), int8Speedup, int8Speedup, true, decisions, clock.Elapsed.TotalSeconds)
                 { Result = quantized });
+
+        var speedups = decisions.ToDictionary(d => d.Region, d => d.Speedup);
+        var result = rewrite(WithFloat(quantized.Recipe, lost,
+            r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true)
+            with { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds };
+        // Metadata written after the first Write (auto calibration's choice) carries over.
+        foreach (var p in quantized.Model.Proto.MetadataProps)
+            if (result.Model.Metadata(p.Key) is null) result.Model.SetMetadata(p.Key, p.Value);
         // Regions were timed one at a time; together they may interact. The placed model must beat the all-int8 plan it came from.
         var final = LatencyProbe.Measure([floatModel, quantized.Model, result.Model], options, "timing the placed model vs float", progress);
         bool keep = PlacementRule.KeepPlaced(final[1], final[2]);
