@@ -11,7 +11,7 @@ namespace Quanta.Onnx;
 /// The scratch file lives in the temporary folder and is deleted when the process exits (or, if it
 /// was killed, by the next process that spills).
 /// </summary>
-public sealed class TensorSpill
+internal sealed class TensorSpill
 {
     const int Alignment = 4096;
     static readonly object Gate = new();

@@ -20,7 +20,7 @@ namespace Quanta.Recovery;
 /// settle, since a layer in the middle of a chain belongs to two pairs.
 /// </para>
 /// </summary>
-public sealed class CrossLayerEqualization : IGraphPass
+internal sealed class CrossLayerEqualization : IGraphPass
 {
     const int MaxSweeps = 20;
     const double Settled = 1e-4;
