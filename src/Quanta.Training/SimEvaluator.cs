@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Quanta.Training;
 
 /// <summary>Top-1 of the TorchSharp module itself (the simulation) on the first batches covering <c>limit</c> samples, for comparison with the exported model in ONNX Runtime.</summary>
-public static class SimEvaluator
+internal static class SimEvaluator
 {
     public static (double Top1, int Count) Top1(OnnxModule module, IDataset data, int limit = int.MaxValue, int batchSize = 128)
     {

@@ -14,7 +14,7 @@ namespace Quanta.Training.Execution;
 /// (<see cref="IQuantHooks"/>) let the simulation fake-quantize activations as they are produced
 /// and weights as they are read, and skip Relu/Clip nodes that quantization absorbs.
 /// </summary>
-public sealed class OnnxModule : nn.Module<Tensor, Tensor>
+internal sealed class OnnxModule : nn.Module<Tensor, Tensor>
 {
     readonly Graph _graph;
     readonly List<(NodeProto Node, Kernel Kernel)> _steps = new();
@@ -129,7 +129,7 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Where the quantization simulation plugs into <see cref="OnnxModule"/>.</summary>
-public interface IQuantHooks
+internal interface IQuantHooks
 {
     /// <summary>Called once per produced tensor (and for the graph input); returns the value consumers see.</summary>
     Tensor OnActivation(string name, Tensor value);

@@ -13,7 +13,7 @@ namespace Quanta.Training.Export;
 /// <see cref="ParamResolver"/> fills the plan as it does for PTQ: shared activations, weights the
 /// simulation did not train, and int32 biases (input scale × weight scale) follow PTQ's rules.
 /// </summary>
-public static class QatExporter
+internal static class QatExporter
 {
     public static (Model Model, QuantPlan Plan) Export(Model normalized, OnnxModule module, QuantSim sim)
     {

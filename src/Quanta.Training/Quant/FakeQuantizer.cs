@@ -13,7 +13,7 @@ namespace Quanta.Training.Quant;
 /// on with observing off is QAT with ranges frozen after warm-up. Scale and zero point are
 /// parameters (learned when the config says so, LSQ) and are what export writes.
 /// </summary>
-public sealed class FakeQuantizer : nn.Module<Tensor, Tensor>
+internal sealed class FakeQuantizer : nn.Module<Tensor, Tensor>
 {
     public QuantizerConfig Config { get; }
     public IObserver? Observer { get; }

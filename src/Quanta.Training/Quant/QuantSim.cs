@@ -18,7 +18,7 @@ namespace Quanta.Training.Quant;
 /// weights' error). Relu/Clip nodes the plan fuses are skipped while quantizing, exactly as the
 /// export removes them; their range's lower end (zero point fixed at qmin) does the clamping.
 /// </summary>
-public sealed class QuantSim : IQuantHooks
+internal sealed class QuantSim : IQuantHooks
 {
     public ResolvedRecipe Recipe { get; }
     public QuantPlan Plan { get; }

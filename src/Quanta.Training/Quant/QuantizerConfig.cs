@@ -7,7 +7,7 @@ namespace Quanta.Training.Quant;
 /// same spec static PTQ resolves, so <see cref="QuantMath.Bounds"/> and <see cref="QuantMath.FromRange"/>
 /// serve both), the tensor axis of per-channel parameters, and which parameters learn.
 /// </summary>
-public sealed record QuantizerConfig(QuantSpec Spec, int? Axis, WeightScheme Scheme, bool LearnScale, bool LearnZeroPoint)
+internal sealed record QuantizerConfig(QuantSpec Spec, int? Axis, WeightScheme Scheme, bool LearnScale, bool LearnZeroPoint)
 {
     /// <summary>The storage type the exported model writes.</summary>
     public QuantType Container => Spec.Type;

@@ -3,7 +3,7 @@ using Quanta.Data;
 namespace Quanta.Training.Train;
 
 /// <summary>One training batch on the host: NCHW images, shape, labels.</summary>
-public sealed record HostBatch(float[] Data, long[] Shape, int[] Labels);
+internal sealed record HostBatch(float[] Data, long[] Shape, int[] Labels);
 
 /// <summary>
 /// The training data order: a streamed dataset passed through a bounded shuffle buffer seeded by

@@ -8,7 +8,7 @@ namespace Quanta.Analysis;
 /// (reference fake-quantized with <see cref="Local"/>) and how many reference values fall outside the
 /// quantized range. Not thread-safe: one accumulator per tensor, fed by one thread at a time.
 /// </summary>
-public sealed class ErrorAccumulator
+internal sealed class ErrorAccumulator
 {
     double _signal, _noise, _dot, _refNorm, _approxNorm, _absSum, _maxAbs, _localNoise;
     long _count, _clipped;

@@ -7,7 +7,7 @@ namespace Quanta.Analysis;
 /// error (a weight or a freshly calibrated output) together with the Relu/Clip folded into it.
 /// Pass-through nodes (MaxPool, Reshape…) reuse their input's parameters and are not layers.
 /// </summary>
-public sealed record Layer(string Name, string OpType, string[] Nodes)
+internal sealed record Layer(string Name, string OpType, string[] Nodes)
 {
     public static List<Layer> Of(QuantPlan plan)
     {

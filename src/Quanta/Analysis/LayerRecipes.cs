@@ -7,7 +7,7 @@ namespace Quanta.Analysis;
 public enum Precision { Start, Weights8, Activations16, Float }
 
 /// <summary>Per-node recipe overrides that keep layers float, quantize only some, or raise their precision.</summary>
-public static class LayerRecipes
+internal static class LayerRecipes
 {
     /// <summary>Everything float except <paramref name="layer"/> (the "*" rule comes first, so the layer's own entries win).</summary>
     public static ResolvedRecipe Only(ResolvedRecipe recipe, Layer layer)

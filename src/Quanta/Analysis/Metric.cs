@@ -12,7 +12,7 @@ namespace Quanta.Analysis;
 /// </summary>
 public enum Metric { Top1, Agreement, Cosine, Sqnr }
 
-public static class Metrics
+internal static class Metrics
 {
     public static Metric Parse(string text) => text.ToLowerInvariant() switch
     {

@@ -7,7 +7,7 @@ namespace Quanta.Analysis;
 /// sums only, so memory does not grow with the data. Rows are the positions along the last axis
 /// (a sample of [N,C], a step of [N,T,C]); accuracy is counted for [N,C] outputs with labels.
 /// </summary>
-public sealed class OutputTally
+internal sealed class OutputTally
 {
     readonly ErrorAccumulator _error = new();
     readonly AccuracyTally _referenceAccuracy = new(), _candidateAccuracy = new();

@@ -11,7 +11,7 @@ namespace Quanta.Analysis;
 /// (<see cref="TensorNames"/>) is one quantized tensor, an activation when a QuantizeLinear
 /// produces its input and a weight or bias when the input is a stored integer initializer.
 /// </summary>
-public static class QdqTensors
+internal static class QdqTensors
 {
     public static List<QuantizedTensor> Find(Model quantized)
     {

@@ -11,7 +11,7 @@ public enum QuantizedKind { Activation, Weight, Bias }
 /// name, the dequantized tensor that replaces it, the node it belongs to (producer of an activation,
 /// consumer of a weight) and its parameters as read from the model.
 /// </summary>
-public sealed record QuantizedTensor(
+internal sealed record QuantizedTensor(
     string Name,
     QuantizedKind Kind,
     string Dequantized,

@@ -19,7 +19,7 @@ namespace Quanta.Calibration;
 /// ranges come from all samples with the chosen methods. Trials are few and fixed in number (no clock),
 /// so the same data always gives the same model.
 /// </summary>
-public static class AutoCalibration
+internal static class AutoCalibration
 {
     /// <summary>The methods auto chooses among, MinMax first (it wins ties: it clips nothing).</summary>
     public static readonly CalibrationMethod[] Candidates =

@@ -8,7 +8,7 @@ namespace Quanta.Calibration;
 /// The model to run for observing <paramref name="Model"/>'s tensors, and which tensor each of its
 /// outputs carries (output name → tensor name; main-graph tensors are their own outputs).
 /// </summary>
-public sealed record TappedModel(Model Model, IReadOnlyDictionary<string, string> TensorOf);
+internal sealed record TappedModel(Model Model, IReadOnlyDictionary<string, string> TensorOf);
 
 /// <summary>
 /// ONNX Runtime can only return main-graph tensors, so a tensor inside an If/Loop/Scan body is
@@ -17,7 +17,7 @@ public sealed record TappedModel(Model Model, IReadOnlyDictionary<string, string
 /// type, which observers skip); of a Loop or Scan, as a new scan output (every iteration's values,
 /// stacked). The outermost copy becomes a graph output that maps back to the inner name.
 /// </summary>
-public static class BodyTaps
+internal static class BodyTaps
 {
     public static TappedModel Expose(Model model, IEnumerable<string> tensors)
     {

@@ -8,7 +8,7 @@ namespace Quanta.Calibration;
 /// Calibration output: per tensor name, its statistics and chosen range. Round-trips through JSON so
 /// calibrating and quantizing can be separate steps.
 /// </summary>
-public sealed class CalibrationResult
+internal sealed class CalibrationResult
 {
     static readonly JsonSerializerOptions Json = new()
     {

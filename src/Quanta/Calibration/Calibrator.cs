@@ -12,7 +12,7 @@ namespace Quanta.Calibration;
 /// memory does not grow with the number of samples; tensors are observed in parallel.
 /// The data is also hashed as it streams, so a quantized model can name exactly what it saw.
 /// </summary>
-public static class Calibrator
+internal static class Calibrator
 {
     /// <summary>The observers after the pass, and a SHA-256 digest of the preprocessed samples.</summary>
     public sealed record Run(Dictionary<string, IObserver> Observers, string DataDigest, int Samples);

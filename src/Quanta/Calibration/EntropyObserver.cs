@@ -15,7 +15,7 @@ namespace Quanta.Calibration;
 /// The histogram is the |x| fold of <see cref="Calibration.Histogram"/> (N/2 bins over [0, R]), split into
 /// sub-bins when it has fewer than 16 bins per level (see ChooseRange).
 /// </summary>
-public sealed class EntropyObserver : HistogramObserver
+internal sealed class EntropyObserver : HistogramObserver
 {
     const double Eps = 1e-4;
     const int MaxSubBins = 1 << 12; // 16 sub-bins per level at 8 bits: enough resolution, 4× cheaper than 2^14

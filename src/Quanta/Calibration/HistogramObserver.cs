@@ -3,7 +3,7 @@ using Quanta.Numerics;
 namespace Quanta.Calibration;
 
 /// <summary>Base of the observers that choose their range from a streaming <see cref="Calibration.Histogram"/>.</summary>
-public abstract class HistogramObserver : IObserver, IStatsSource
+internal abstract class HistogramObserver : IObserver, IStatsSource
 {
     protected HistogramObserver(int bins) => Histogram = new Histogram(bins);
 

@@ -6,7 +6,7 @@ namespace Quanta.Calibration;
 /// Running mean and variance (per-batch sums in double, batches merged with Chan et al.'s parallel
 /// update, so streaming is stable) → [mean − kσ, mean + kσ], intersected with the observed [min, max].
 /// </summary>
-public sealed class MeanStdObserver : IObserver, IStatsSource
+internal sealed class MeanStdObserver : IObserver, IStatsSource
 {
     readonly float _k;
     double _mean, _m2;

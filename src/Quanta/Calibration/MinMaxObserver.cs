@@ -3,7 +3,7 @@ using Quanta.Numerics;
 namespace Quanta.Calibration;
 
 /// <summary>Running min/max of all finite values seen: the range that clips nothing.</summary>
-public sealed class MinMaxObserver : IObserver, IStatsSource
+internal sealed class MinMaxObserver : IObserver, IStatsSource
 {
     public float Min { get; private set; } = float.PositiveInfinity;
     public float Max { get; private set; } = float.NegativeInfinity;

@@ -7,7 +7,7 @@ namespace Quanta.Calibration;
 /// min/max, later ones move them by <c>momentum · (batch − running)</c>. Smooths batch-to-batch
 /// outliers that MinMax keeps forever. Batches without finite values are skipped.
 /// </summary>
-public sealed class MovingAverageMinMaxObserver : IObserver, IStatsSource
+internal sealed class MovingAverageMinMaxObserver : IObserver, IStatsSource
 {
     readonly float _momentum;
     public float Min { get; private set; }

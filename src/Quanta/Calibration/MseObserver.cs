@@ -10,7 +10,7 @@ namespace Quanta.Calibration;
 /// each candidate O(1). Symmetric specs search T on the |x| histogram; asymmetric ones search both ends
 /// (lower end in the negative half, upper end in the positive half), coarse then refined.
 /// </summary>
-public sealed class MseObserver : HistogramObserver
+internal sealed class MseObserver : HistogramObserver
 {
     public MseObserver(int bins = Histogram.DefaultBins) : base(bins) { }
 

@@ -11,7 +11,7 @@ namespace Quanta.Calibration;
 /// <item>Mixed signs, asymmetric spec: (100 − p)/2 % cut from each side (onnxruntime's asymmetric percentile).</item>
 /// </list>
 /// </summary>
-public sealed class PercentileObserver : HistogramObserver
+internal sealed class PercentileObserver : HistogramObserver
 {
     readonly double _p;
 

@@ -4,7 +4,7 @@ namespace Quanta.Calibration;
 /// What calibration learnt about one tensor: the finite values' Min/Max/Count, the chosen clipping
 /// range [RangeMin, RangeMax], and (for histogram methods) the histogram — counts over [−HistogramRange, HistogramRange].
 /// </summary>
-public sealed record TensorStats(
+internal sealed record TensorStats(
     float Min,
     float Max,
     long Count,

@@ -1,7 +1,7 @@
 namespace Quanta.Evaluation;
 
 /// <summary>Running top-1/top-5 counts over batches of class scores.</summary>
-public sealed class AccuracyTally
+internal sealed class AccuracyTally
 {
     long _top1, _top5;
     int[] _perClassCount = [];

@@ -11,7 +11,7 @@ namespace Quanta.IR;
 /// node, or a bug in the rule) does not stop inference of the rest either, but it is recorded:
 /// <see cref="Diagnose"/> lists the failures, and tests require none on the models we know.
 /// </summary>
-public static class ShapeInference
+internal static class ShapeInference
 {
     /// <summary>Infers every tensor's type and shape and writes them into the graph's value_info.</summary>
     public static Dictionary<string, TensorTypeInfo> Infer(Model model)
@@ -136,7 +136,7 @@ public static class ShapeInference
 }
 
 /// <summary>A node whose shape rule threw: its outputs were left unknown.</summary>
-public sealed record ShapeRuleFailure(string Node, string OpType, string Error)
+internal sealed record ShapeRuleFailure(string Node, string OpType, string Error)
 {
     public override string ToString() => $"{OpType} '{Node}': {Error}";
 }

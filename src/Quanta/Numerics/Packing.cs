@@ -4,7 +4,7 @@ namespace Quanta.Numerics;
 /// Sub-byte packing as ONNX defines it for int4/uint4: two elements per byte,
 /// the first element in the low nibble; an odd count leaves the last high nibble zero.
 /// </summary>
-public static class Packing
+internal static class Packing
 {
     public static byte[] PackInt4(ReadOnlySpan<int> values)
     {

@@ -6,7 +6,7 @@ namespace Quanta.Numerics;
 /// step for the whole channel, and shrinking the range (clipping them) lowers the total squared
 /// error. Per channel, the shrink factor is searched on a grid in [<see cref="MinFactor"/>, 1].
 /// </summary>
-public static class WeightClipping
+internal static class WeightClipping
 {
     const float MinFactor = 0.5f;
     const int Steps = 50;

@@ -3,7 +3,7 @@ using Quanta.Onnx.Proto;
 namespace Quanta.Onnx;
 
 /// <summary>Facts about ONNX element types: names and storage sizes.</summary>
-public static class DataTypes
+internal static class DataTypes
 {
     public const int Float = (int)TensorProto.Types.DataType.Float;
     public const int UInt8 = (int)TensorProto.Types.DataType.Uint8;

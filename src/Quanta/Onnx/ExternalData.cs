@@ -17,7 +17,7 @@ namespace Quanta.Onnx;
 /// runtime session, so no model leaves this process pointing outside its folder.
 /// </para>
 /// </summary>
-public static class ExternalData
+internal static class ExternalData
 {
     const int Alignment = 4096; // lets runtimes memory-map large tensors
     /// <summary>External tensors below this are read at load (shape constants, norms, biases); larger ones stay on disk.</summary>

@@ -14,7 +14,7 @@ public sealed record SaveOptions(bool ExternalData = false, long ExternalThresho
 /// truncated or hostile file fails here with one clear line rather than deep inside a pass.
 /// Writing is atomic: a temporary file renamed into place, never a half-written model.
 /// </summary>
-public static class ModelIO
+internal static class ModelIO
 {
     /// <summary>A protobuf message cannot exceed 2 GiB; beyond this we must write external data.</summary>
     public const long ProtobufLimit = int.MaxValue - 64L * 1024 * 1024;

@@ -12,7 +12,7 @@ namespace Quanta.Onnx;
 /// was killed, by the next process that spills).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the process: ProcessExit deletes its file.")]
-public sealed class TensorSpill
+internal sealed class TensorSpill
 {
     const int Alignment = 4096;
     static readonly object Gate = new();

@@ -9,7 +9,7 @@ namespace Quanta.Onnx;
 /// typed repeated fields are both read; tensors are always written as raw_data
 /// (little-endian, the layout ONNX Runtime maps directly).
 /// </summary>
-public static class Tensors
+internal static class Tensors
 {
     public static long ElementCount(TensorProto t)
     {

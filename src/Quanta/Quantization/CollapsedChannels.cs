@@ -13,7 +13,7 @@ public sealed record CollapsedWeight(string Tensor, int Collapsed, int Channels)
 /// constant. (Depthwise convolutions are the usual victims: MobileNetV2 with per-tensor 4-bit weights
 /// loses 70 points this way.) Channels that are constant in float already are not counted.
 /// </summary>
-public static class CollapsedChannels
+internal static class CollapsedChannels
 {
     public static List<CollapsedWeight> Find(Graph g, QuantPlan plan)
     {

@@ -8,7 +8,7 @@ namespace Quanta.Quantization;
 /// only declares it on the <see cref="PlanBuilder"/>. Emitting Q/DQ nodes is a later, shared
 /// step, so supporting a new operator is one small class and one registry line.
 /// </summary>
-public interface IOpQuantizer
+internal interface IOpQuantizer
 {
     /// <summary>Declares the node's needs; returns false (after <see cref="PlanBuilder.KeepFloat"/>) to leave it float.</summary>
     bool Annotate(NodeProto node, PlanBuilder plan);

@@ -3,7 +3,7 @@ using Quanta.Quantization.Ops;
 namespace Quanta.Quantization;
 
 /// <summary>The operator types static quantization supports, and who plans each. Adding an op is one line here.</summary>
-public static class OpRegistry
+internal static class OpRegistry
 {
     static readonly IOpQuantizer Conv = new ConvQuantizer();
     static readonly IOpQuantizer Elementwise = new ElementwiseQuantizer();

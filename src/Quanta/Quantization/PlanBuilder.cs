@@ -8,7 +8,7 @@ namespace Quanta.Quantization;
 /// What op quantizers declare their needs on. It resolves per-node recipe overrides, knows
 /// which tensors are constants, and records decisions in a <see cref="QuantPlan"/>.
 /// </summary>
-public sealed class PlanBuilder
+internal sealed class PlanBuilder
 {
     public Graph Graph { get; }
     public ResolvedRecipe Recipe { get; }

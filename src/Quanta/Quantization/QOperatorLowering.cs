@@ -10,7 +10,7 @@ namespace Quanta.Quantization;
 /// pass-through ops between equal parameters run directly on the integers. What cannot be
 /// lowered stays in QDQ form, which ONNX Runtime still executes.
 /// </summary>
-public static class QOperatorLowering
+internal static class QOperatorLowering
 {
     const string Microsoft = "com.microsoft";
 

@@ -10,7 +10,7 @@ namespace Quanta.Quantization;
 /// group that the operator is defined to compute, with Quanta's tensor names. The result is
 /// the same model in QDQ form, so per-tensor analysis reads QOperator models like QDQ ones.
 /// </summary>
-public static class QOperatorRaising
+internal static class QOperatorRaising
 {
     /// <summary>An integer op's float op, where its (tensor, scale, zero point) inputs sit, and its output parameters.</summary>
     sealed record Form(string FloatOp, Func<NodeProto, int[]> Inputs, int OutputScale, int Bias = -1);

@@ -13,7 +13,7 @@ namespace Quanta.Recovery;
 /// second moments, so an iteration costs one [out × K]·[K × K] product and the gradient is exact:
 /// the result is deterministic and needs far fewer iterations than the paper's mini-batches.
 /// </summary>
-public static class AdaRound
+internal static class AdaRound
 {
     const float Zeta = 1.1f, Gamma = -0.1f, Lambda = 0.01f, BetaStart = 20f, BetaEnd = 2f, WarmUp = 0.2f;
     const float LearningRate = 1e-2f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-8f;

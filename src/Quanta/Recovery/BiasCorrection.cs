@@ -11,7 +11,7 @@ namespace Quanta.Recovery;
 /// are corrected one at a time in execution order, each measured on the QDQ model that already
 /// carries the corrections before it, since those change what later layers receive.
 /// </summary>
-public static class BiasCorrection
+internal static class BiasCorrection
 {
     /// <summary>
     /// Corrects the biases of <paramref name="model"/> (a copy of <paramref name="reference"/>,

@@ -29,7 +29,7 @@ namespace Quanta.Recovery;
 /// Conv, MobileNetV2's projections) — so the float outputs stay exactly as they were.
 /// </para>
 /// </summary>
-public sealed class CrossLayerEqualization : IGraphPass
+internal sealed class CrossLayerEqualization : IGraphPass
 {
     const int MaxSweeps = 20;
     const double Settled = 1e-4;

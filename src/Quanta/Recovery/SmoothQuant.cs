@@ -18,7 +18,7 @@ namespace Quanta.Recovery;
 /// of the consumers. Float outputs stay the same up to rounding. The per-channel maxima come from a
 /// calibration pass (<see cref="ChannelMaxima"/>).
 /// </summary>
-public static class SmoothQuant
+internal static class SmoothQuant
 {
     /// <summary>An activation to smooth: its consumers (MatMul/Gemm, X as the left operand) and its channel count K.</summary>
     public sealed record Site(string Tensor, IReadOnlyList<NodeProto> Consumers, int Channels);

@@ -10,7 +10,7 @@ namespace Quanta.Recovery;
 /// bias. Both change only float weights and biases of a copy of the prepared model, snapped so the
 /// rewriter's own rounding reproduces the choices; the plan and its parameters stay as they are.
 /// </summary>
-public static class WeightRecovery
+internal static class WeightRecovery
 {
     public static Model Apply(Model prepared, QuantPlan plan, RecoveryOptions options, Data.IDataset calibration, int batchSize,
         RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)

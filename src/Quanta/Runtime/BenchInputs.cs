@@ -9,7 +9,7 @@ namespace Quanta.Runtime;
 /// <c>--shape name=1x64</c>. Floats are uniform in [-1, 1); integers are 1 and booleans true, which
 /// every embedding table, mask and type-id input accepts.
 /// </summary>
-public static class BenchInputs
+internal static class BenchInputs
 {
     /// <summary>Runs per input at <paramref name="batch"/>: the fixed batch where the model has one.</summary>
     public static int EffectiveBatch(ModelInputs inputs, int batch)

@@ -11,7 +11,7 @@ namespace Quanta.Runtime;
 /// Flags in /proc/cpuinfo say what the CPU has; this says what the kernels ONNX Runtime
 /// picked actually do, which is what decides whether full-range int8 weights are safe.
 /// </summary>
-public static class KernelProbe
+internal static class KernelProbe
 {
     const int M = 16, K = 64, N = 16;
     static readonly Lazy<bool> _saturates = new(Measure);

@@ -8,14 +8,14 @@ namespace Quanta.Runtime;
 /// <param name="OpType">The kernel's op type after ONNX Runtime's fusions (QLinearConv, FusedConv, MatMulNBits…).</param>
 /// <param name="Nodes">Distinct nodes of that type that ran.</param>
 /// <param name="MicrosecondsPerRun">Their summed kernel time, per run.</param>
-public sealed record OpTime(string OpType, int Nodes, double MicrosecondsPerRun);
+internal sealed record OpTime(string OpType, int Nodes, double MicrosecondsPerRun);
 
 /// <summary>
 /// Per-op-type kernel times from ONNX Runtime's own profiler, over timed runs after a warm-up, on
 /// the optimized graph ONNX Runtime actually executes (so fused and layout-converting nodes show
 /// up as they run). Inputs are made as <see cref="BenchInputs"/> makes them.
 /// </summary>
-public static class OpProfile
+internal static class OpProfile
 {
     public static List<OpTime> Measure(Model model, int threads, int batch, IReadOnlyDictionary<string, long[]> shapes, int runs = 50)
     {

@@ -1,7 +1,7 @@
 namespace Quanta.Runtime;
 
 /// <summary>Resident memory of this process, read from /proc (Linux); 0 where unavailable.</summary>
-public static class ProcessMemory
+internal static class ProcessMemory
 {
     /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
     public static long PeakRssBytes() => ReadStatus("VmHWM:");

@@ -9,7 +9,7 @@ namespace Quanta.IR.Normalize;
 /// the same function (clip(x/6+½, 0, 1)) as one op, so no quantize/dequantize pair lands between
 /// its pieces. HardSigmoid exists since opset 6, so the import is never touched.
 /// </summary>
-public sealed class FuseHardSigmoid : IGraphPass
+internal sealed class FuseHardSigmoid : IGraphPass
 {
     public string Name => "FuseHardSigmoid";
 

@@ -10,7 +10,7 @@ namespace Quanta.IR.Normalize;
 /// one <c>HardSwish</c>. Needs opset 14: the import is raised when nothing else in the graph
 /// changes meaning on the way, otherwise the pass does nothing (run <see cref="UpgradeOpset"/> first).
 /// </summary>
-public sealed class FuseHardSwish : IGraphPass
+internal sealed class FuseHardSwish : IGraphPass
 {
     const long RequiredOpset = 14;
 

@@ -13,7 +13,7 @@ namespace Quanta.IR.Normalize;
 /// when nothing else in the graph changes meaning on the way (<see cref="OpsetChanges"/>);
 /// otherwise the pass leaves the graph decomposed (run <see cref="UpgradeOpset"/> first).
 /// </summary>
-public sealed class FuseLayerNorm : IGraphPass
+internal sealed class FuseLayerNorm : IGraphPass
 {
     const long RequiredOpset = 17;
 

@@ -8,7 +8,7 @@ namespace Quanta.IR.Normalize;
 /// (LayerNormalization 17, HardSwish 14) may relabel the import only when no node is affected;
 /// <see cref="UpgradeOpset"/> rewrites the affected nodes instead.
 /// </summary>
-public static class OpsetChanges
+internal static class OpsetChanges
 {
     /// <summary>Op type → the opset versions at which it changed incompatibly.</summary>
     static readonly Dictionary<string, int[]> Breaking = new()

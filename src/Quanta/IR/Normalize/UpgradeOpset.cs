@@ -10,7 +10,7 @@ namespace Quanta.IR.Normalize;
 /// listed in <see cref="Unsupported"/> for the caller's summary; nodes inside subgraphs that
 /// would need a rewrite are listed there too (as <c>If/Squeeze</c> etc.), not rewritten.
 /// </summary>
-public sealed class UpgradeOpset : IGraphPass
+internal sealed class UpgradeOpset : IGraphPass
 {
     public const long Target = 13;
     const long Oldest = 7;

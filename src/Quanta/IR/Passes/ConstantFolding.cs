@@ -19,7 +19,7 @@ namespace Quanta.IR.Passes;
 /// would bloat the file). Quantize/Dequantize nodes are kept: folding DequantizeLinear(w) would
 /// turn quantized weights back into floats.
 /// </summary>
-public sealed class ConstantFolding : IGraphPass
+internal sealed class ConstantFolding : IGraphPass
 {
     public string Name => "ConstantFolding";
 

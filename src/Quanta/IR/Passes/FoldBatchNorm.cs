@@ -10,7 +10,7 @@ namespace Quanta.IR.Passes;
 /// matters for quantization: a BN left alone would be quantized as its own op, and the scaled
 /// weights would be quantized with the wrong per-channel range. A standalone BN is left alone.
 /// </summary>
-public sealed class FoldBatchNorm : IGraphPass
+internal sealed class FoldBatchNorm : IGraphPass
 {
     public string Name => "FoldBatchNorm";
 

@@ -6,7 +6,7 @@ namespace Quanta.IR.Passes;
 /// protobuf it calls <see cref="Graph.Changed"/>. A pass preserves the model's outputs
 /// (up to float rounding) and leaves the node list topologically sorted.
 /// </summary>
-public interface IGraphPass
+internal interface IGraphPass
 {
     string Name { get; }
     /// <summary>Applies the pass; returns how many rewrites it made (0 = nothing to do).</summary>

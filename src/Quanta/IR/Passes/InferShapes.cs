@@ -1,7 +1,7 @@
 namespace Quanta.IR.Passes;
 
 /// <summary>Fills value_info with inferred types and shapes (see <see cref="ShapeInference"/>).</summary>
-public sealed class InferShapes : IGraphPass
+internal sealed class InferShapes : IGraphPass
 {
     public string Name => "InferShapes";
 

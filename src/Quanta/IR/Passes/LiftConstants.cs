@@ -9,7 +9,7 @@ namespace Quanta.IR.Passes;
 /// without a sparse_initializer, which ONNX Runtime handles poorly); so is a Constant that is
 /// itself a graph output, because an initializer cannot be one.
 /// </summary>
-public sealed class LiftConstants : IGraphPass
+internal sealed class LiftConstants : IGraphPass
 {
     public string Name => "LiftConstants";
 

@@ -3,7 +3,7 @@ using Quanta.IR.Normalize;
 namespace Quanta.IR.Passes;
 
 /// <summary>Runs graph passes in order on a copy of a model, checking the graph after each.</summary>
-public static class PassPipeline
+internal static class PassPipeline
 {
     /// <summary>
     /// The standard preparation before quantization, in order: constants become initializers

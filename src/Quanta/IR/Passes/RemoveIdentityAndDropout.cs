@@ -8,7 +8,7 @@ namespace Quanta.IR.Passes;
 /// is renamed to the output's name instead, provided that tensor is an ordinary intermediate
 /// (not an input, an initializer or another output); otherwise the node stays.
 /// </summary>
-public sealed class RemoveIdentityAndDropout : IGraphPass
+internal sealed class RemoveIdentityAndDropout : IGraphPass
 {
     public string Name => "RemoveIdentityAndDropout";
 

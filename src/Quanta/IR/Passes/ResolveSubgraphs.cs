@@ -10,7 +10,7 @@ namespace Quanta.IR.Passes;
 /// reads it. A weight that both branches of an If share is then stored once per branch — the price
 /// of each body quantizing its own weights.
 /// </summary>
-public sealed class ResolveSubgraphs : IGraphPass
+internal sealed class ResolveSubgraphs : IGraphPass
 {
     public string Name => "ResolveSubgraphs";
 

@@ -6,7 +6,7 @@ namespace Quanta.IR;
 /// One dimension of an inferred shape: a static size (<see cref="Value"/> ≥ 0), a symbolic
 /// size named by <see cref="Param"/> (e.g. the batch "N"), or unknown (Value −1, no param).
 /// </summary>
-public readonly record struct Dim(long Value, string? Param = null)
+internal readonly record struct Dim(long Value, string? Param = null)
 {
     public static Dim Unknown => new(-1);
     public static Dim Of(long value) => new(value);
@@ -22,7 +22,7 @@ public readonly record struct Dim(long Value, string? Param = null)
 /// The inferred element type and shape of a tensor. <see cref="Shape"/> is null when even
 /// the rank is unknown; <see cref="ElemType"/> is 0 when the type is unknown.
 /// </summary>
-public sealed record TensorTypeInfo(int ElemType, Dim[]? Shape)
+internal sealed record TensorTypeInfo(int ElemType, Dim[]? Shape)
 {
     public int Rank => Shape?.Length ?? -1;
 

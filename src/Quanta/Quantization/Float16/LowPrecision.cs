@@ -5,7 +5,7 @@ namespace Quanta.Quantization.Float16;
 /// <summary>A 16-bit float type a model can be converted to.</summary>
 public enum LowPrecision { Float16, BFloat16 }
 
-public static class LowPrecisionInfo
+internal static class LowPrecisionInfo
 {
     /// <summary>Largest finite float16; constants beyond it are clamped rather than becoming ±∞.</summary>
     public const float Float16Max = 65504f;

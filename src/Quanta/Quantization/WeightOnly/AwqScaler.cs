@@ -11,7 +11,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// output error on the calibration activations, <c>Σ tr(ΔWᵀ H ΔW)</c> with H = 2/n · XᵀX;
 /// α = 0 is plain round-to-nearest, so the chosen scale never does worse than RTN there.
 /// </summary>
-public static class AwqScaler
+internal static class AwqScaler
 {
     public const int GridPoints = 20;
 

@@ -6,7 +6,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// 2^(bits−1) and use ±(2^(bits−1) − 1) steps so +absmax and −absmax are both exact;
 /// asymmetric blocks stretch the full grid over [min(0, lo), max(0, hi)].
 /// </summary>
-public readonly record struct BlockGrid(int Bits, bool Symmetric)
+internal readonly record struct BlockGrid(int Bits, bool Symmetric)
 {
     public int QMax => (1 << Bits) - 1;
     /// <summary>Bits per stored element: 3-bit grids are stored in 4-bit containers (MatMulNBits and ONNX have no 3-bit type).</summary>

@@ -5,7 +5,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// input rows per output column, laid out column-major as MatMulNBits reads it:
 /// <c>Q[n·K + k]</c>, <c>Scales[n·Blocks + b]</c>, <c>Zeros[n·Blocks + b]</c> (integer-valued except after HQQ).
 /// </summary>
-public sealed record BlockwiseWeight(int K, int N, int BlockSize, BlockGrid Grid, byte[] Q, float[] Scales, float[] Zeros)
+internal sealed record BlockwiseWeight(int K, int N, int BlockSize, BlockGrid Grid, byte[] Q, float[] Scales, float[] Zeros)
 {
     public int Blocks => (K + BlockSize - 1) / BlockSize;
 

@@ -9,7 +9,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// output error, so the layer output on the calibration inputs moves as little as possible.
 /// Block parameters come from the (already compensated) rows of each block when it is reached.
 /// </summary>
-public static class GptqQuantizer
+internal static class GptqQuantizer
 {
     /// <param name="w">Row-major [K, N].</param>
     /// <param name="hessian">Row-major [K, K], <c>2/n · Σ xxᵀ</c> over the calibration rows.</param>

@@ -11,7 +11,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// K×K matrix per distinct input (Q, K and V projections share theirs), never the data.
 /// The same pass keeps each input channel's mean |x|, the activation scale AWQ reads.
 /// </summary>
-public static class HessianCollector
+internal static class HessianCollector
 {
     /// <param name="inputs">Tensor name → K (its last dimension).</param>
     public static Dictionary<string, double[]> Collect(Model prepared, IReadOnlyDictionary<string, int> inputs, IDataset data,
@@ -40,4 +40,4 @@ public static class HessianCollector
 }
 
 /// <summary>What calibration says about one layer input: <c>H = 2/rows · Σ xxᵀ</c> [K, K] and mean |x| per channel [K].</summary>
-public sealed record InputStatistics(double[] Hessian, double[] MeanAbs);
+internal sealed record InputStatistics(double[] Hessian, double[] MeanAbs);

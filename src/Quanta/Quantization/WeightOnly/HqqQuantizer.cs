@@ -9,7 +9,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// outliers keep large errors instead of dragging the whole block; move the zero point to the
 /// mean that explains the rest. The scale stays fixed; zero points end up fractional.
 /// </summary>
-public static class HqqQuantizer
+internal static class HqqQuantizer
 {
     const float P = 0.7f, Beta0 = 10f, Kappa = 1.01f;
 

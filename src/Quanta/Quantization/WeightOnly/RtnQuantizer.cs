@@ -9,7 +9,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// Every value goes through the same float operations as <see cref="BlockGrid.Quantize"/>, so the
 /// result is the same bit for bit.
 /// </summary>
-public static class RtnQuantizer
+internal static class RtnQuantizer
 {
     /// <param name="w">Row-major [K, N].</param>
     public static BlockwiseWeight Quantize(ReadOnlySpan<float> w, int k, int n, int blockSize, BlockGrid grid)
