@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Quanta.Detect.Drawing;
 using Quanta.Detect.Frames;
 using Quanta.Detect.Inference;
@@ -12,7 +11,8 @@ using Quanta.Runtime;
 namespace Quanta.Detect.Pipeline;
 
 /// <summary>
-/// The camera loop: decode ∥ infer ∥ draw/encode, three stages joined by bounded channels over a
+/// The camera loop: decode ∥ infer ∥ draw/encode, three threads joined by bounded
+/// <see cref="StageQueue{T}"/>s (blocking hand-offs that allocate nothing) over a
 /// fixed pool of frames. The decode stage also preprocesses each frame into that frame's own bound
 /// input buffer, so the inference thread does nothing but Run and post-process. Pixel buffers,
 /// input/output tensors, detection lists and the timing records (histograms and decimated series,
@@ -52,21 +52,16 @@ public sealed class DetectLoop
     LoopResult Run(CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var decoded = Channel.CreateBounded<Frame>(
-            new BoundedChannelOptions(_options.QueueCapacity)
-            {
-                FullMode = _options.Realtime ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
-                SingleReader = true, SingleWriter = true,
-            },
-            dropped => { Interlocked.Increment(ref _dropped); _pool.Return(dropped); });
-        var inferred = Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
+        var decoded = new StageQueue<Frame>(_options.QueueCapacity, dropOldest: _options.Realtime,
+            dropped: dropped => { Interlocked.Increment(ref _dropped); _pool.Return(dropped); });
+        var inferred = new StageQueue<Frame>(_options.QueueCapacity);
 
         _started = Stopwatch.GetTimestamp();
         var stages = new[]
         {
-            Stage(() => Decode(decoded.Writer, stop.Token), decoded.Writer, stop),
-            Stage(() => Infer(decoded.Reader, inferred.Writer, stop.Token), inferred.Writer, stop),
-            Stage(() => Draw(inferred.Reader, stop.Token), null, stop),
+            Stage(() => Decode(decoded, stop.Token), decoded, stop),
+            Stage(() => Infer(decoded, inferred, stop.Token), inferred, stop),
+            Stage(() => Draw(inferred, stop.Token), null, stop),
         };
         try
         {
@@ -93,69 +88,79 @@ public sealed class DetectLoop
         };
     }
 
-    /// <summary>Runs a stage on its own thread; a failure cancels the other stages and closes the stage's output.</summary>
-    static Task Stage(Func<Task> body, ChannelWriter<Frame>? output, CancellationTokenSource stop) =>
-        Task.Factory.StartNew(async () =>
+    /// <summary>Runs a stage on its own thread; a failure cancels the other stages; the stage's output is completed either way.</summary>
+    static Task Stage(Action body, StageQueue<Frame>? output, CancellationTokenSource stop) =>
+        Task.Factory.StartNew(() =>
         {
-            Exception? error = null;
-            try { await body(); }
-            catch (Exception e) { error = e; if (e is not OperationCanceledException) stop.Cancel(); throw; }
-            finally { output?.TryComplete(error is OperationCanceledException ? null : error); }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            try { body(); }
+            catch (Exception e) when (e is not OperationCanceledException) { stop.Cancel(); throw; }
+            finally { output?.Complete(); }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    async Task Decode(ChannelWriter<Frame> output, CancellationToken cancel)
+    void Decode(StageQueue<Frame> output, CancellationToken cancel)
     {
         // A non-live source under --realtime is read at the camera rate it stands for, not as fast as it decodes.
-        using var pace = _options.Realtime && !_source.IsLive ? new PeriodicTimer(TimeSpan.FromSeconds(1 / FrameRate)) : null;
+        bool paced = _options.Realtime && !_source.IsLive;
+        double ticksPerFrame = Stopwatch.Frequency / FrameRate;
         long limit = _options.MaxFrames ?? long.MaxValue;
         for (long index = 0; index < limit; index++)
         {
-            if (pace is not null && !await pace.WaitForNextTickAsync(cancel)) break;
+            if (paced) WaitUntil(_started + (long)((index + 1) * ticksPerFrame), cancel);
             var frame = _pool.Rent(cancel);
             frame.Reset(index);
             if (!_source.Read(frame)) { _pool.Return(frame); break; }
             frame.CapturedAt = Stopwatch.GetTimestamp();
+            // Preprocessing here, into the frame's own bound input, overlaps the previous frame's Run.
             _detector.Prepare(frame);
             _reference?.Prepare(frame);
-            await output.WriteAsync(frame, cancel);
+            output.Add(frame, cancel);
         }
     }
 
-    async Task Infer(ChannelReader<Frame> input, ChannelWriter<Frame> output, CancellationToken cancel)
+    static void WaitUntil(long timestamp, CancellationToken cancel)
     {
-        while (await input.WaitToReadAsync(cancel))
-            while (input.TryRead(out var frame))
-            {
-                frame.InferenceMs = _detector.Run(frame, frame.Detections);
-                if (_reference is not null) frame.ReferenceInferenceMs = _reference.Run(frame, frame.ReferenceDetections);
-                await output.WriteAsync(frame, cancel);
-            }
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            double ms = (timestamp - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+            if (ms <= 0) return;
+            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(ms, 20)));
+        }
+    }
+
+    void Infer(StageQueue<Frame> input, StageQueue<Frame> output, CancellationToken cancel)
+    {
+        while (input.TryTake(out var frame, cancel))
+        {
+            frame.InferenceMs = _detector.Run(frame, frame.Detections);
+            if (_reference is not null) frame.ReferenceInferenceMs = _reference.Run(frame, frame.ReferenceDetections);
+            output.Add(frame, cancel);
+        }
     }
 
     bool _truthSeen;
     long _lastReport;
     float _lastLatency;
 
-    async Task Draw(ChannelReader<Frame> input, CancellationToken cancel)
+    void Draw(StageQueue<Frame> input, CancellationToken cancel)
     {
-        while (await input.WaitToReadAsync(cancel))
-            while (input.TryRead(out var frame))
+        while (input.TryTake(out var frame, cancel))
+        {
+            Score(frame);
+            _log?.Write(frame);
+            double elapsed = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+            if (_sink is not null || _samples.Count < _options.KeepSamples)
             {
-                Score(frame);
-                _log?.Write(frame);
-                double elapsed = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-                if (_sink is not null || _samples.Count < _options.KeepSamples)
-                {
-                    if (_reference is not null) Overlay.Detections(frame, frame.ReferenceDetections, Rgb.Orange);
-                    Overlay.Detections(frame, frame.Detections, Rgb.Green);
-                    Overlay.Status(frame, _options.Label, elapsed > 0 ? _completed / elapsed : 0, _lastLatency);
-                }
-                _sink?.Write(frame);
-                float latency = (float)Stopwatch.GetElapsedTime(frame.CapturedAt).TotalMilliseconds;
-                Record(frame, latency);
-                Keep(frame);
-                _pool.Return(frame);
+                if (_reference is not null) Overlay.Detections(frame, frame.ReferenceDetections, Rgb.Orange);
+                Overlay.Detections(frame, frame.Detections, Rgb.Green);
+                Overlay.Status(frame, _options.Label, elapsed > 0 ? _completed / elapsed : 0, _lastLatency);
             }
+            _sink?.Write(frame);
+            float latency = (float)Stopwatch.GetElapsedTime(frame.CapturedAt).TotalMilliseconds;
+            Record(frame, latency);
+            Keep(frame);
+            _pool.Return(frame);
+        }
     }
 
     void Score(Frame frame)

@@ -91,6 +91,36 @@ public class PipelinePartsTests(DetectFixture files) : IClassFixture<DetectFixtu
     }
 
     [Fact]
+    public void StageQueueIsFifoDrainsAfterCompleteAndDropsTheOldestWhenAsked()
+    {
+        var queue = new Quanta.Detect.Pipeline.StageQueue<string>(2);
+        queue.Add("a", CancellationToken.None);
+        queue.Add("b", CancellationToken.None);
+        // Full: a third add waits until a consumer on another thread takes one.
+        string? taken = null;
+        var taker = new Thread(() => { Thread.Sleep(50); if (queue.TryTake(out var first, CancellationToken.None)) taken = first; });
+        taker.Start();
+        queue.Add("c", CancellationToken.None);
+        taker.Join();
+        Assert.Equal("a", taken);
+        queue.Complete();
+        var rest = new List<string>();
+        while (queue.TryTake(out var item, CancellationToken.None)) rest.Add(item);
+        Assert.Equal(["b", "c"], rest);
+
+        var dropped = new List<string>();
+        var latest = new Quanta.Detect.Pipeline.StageQueue<string>(2, dropOldest: true, dropped: dropped.Add);
+        foreach (var item in new[] { "1", "2", "3", "4" }) latest.Add(item, CancellationToken.None);
+        Assert.Equal(["1", "2"], dropped);
+        Assert.True(latest.TryTake(out var newest, CancellationToken.None));
+        Assert.Equal("3", newest);
+
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => new Quanta.Detect.Pipeline.StageQueue<string>(1).TryTake(out _, cancelled.Token));
+    }
+
+    [Fact]
     public void ASessionAllocatesNothingPerFrameAfterItsFirstFrames()
     {
         using var session = new DetectorSession(files.Detector, new DetectorOptions());
