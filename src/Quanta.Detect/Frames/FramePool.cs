@@ -10,11 +10,11 @@ namespace Quanta.Detect.Frames;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Managed frames only; the pool lives as long as the loop that owns it.")]
 public sealed class FramePool
 {
-    readonly StageQueue<Frame> _free;
+    readonly StageHandoff<Frame> _free;
 
     public FramePool(int width, int height, int count)
     {
-        _free = new StageQueue<Frame>(count);
+        _free = new StageHandoff<Frame>(count);
         for (int i = 0; i < count; i++) _free.Add(new Frame(width, height) { Slot = i }, CancellationToken.None);
     }
 

@@ -12,7 +12,7 @@ namespace Quanta.Detect.Pipeline;
 
 /// <summary>
 /// The camera loop: decode ∥ infer ∥ draw/encode, three threads joined by bounded
-/// <see cref="StageQueue{T}"/>s (blocking hand-offs that allocate nothing) over a
+/// <see cref="StageHandoff{T}"/>s (blocking hand-offs that allocate nothing) over a
 /// fixed pool of frames. The decode stage also preprocesses each frame into that frame's own bound
 /// input buffer, so the inference thread does nothing but Run and post-process. Pixel buffers,
 /// input/output tensors, detection lists and the timing records (histograms and decimated series,
@@ -52,9 +52,9 @@ public sealed class DetectLoop
     LoopResult Run(CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var decoded = new StageQueue<Frame>(_options.QueueCapacity, dropOldest: _options.Realtime,
+        var decoded = new StageHandoff<Frame>(_options.QueueCapacity, dropOldest: _options.Realtime,
             dropped: dropped => { Interlocked.Increment(ref _dropped); _pool.Return(dropped); });
-        var inferred = new StageQueue<Frame>(_options.QueueCapacity);
+        var inferred = new StageHandoff<Frame>(_options.QueueCapacity);
 
         _started = Stopwatch.GetTimestamp();
         var stages = new[]
@@ -89,7 +89,7 @@ public sealed class DetectLoop
     }
 
     /// <summary>Runs a stage on its own thread; a failure cancels the other stages; the stage's output is completed either way.</summary>
-    static Task Stage(Action body, StageQueue<Frame>? output, CancellationTokenSource stop) =>
+    static Task Stage(Action body, StageHandoff<Frame>? output, CancellationTokenSource stop) =>
         Task.Factory.StartNew(() =>
         {
             try { body(); }
@@ -97,7 +97,7 @@ public sealed class DetectLoop
             finally { output?.Complete(); }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    void Decode(StageQueue<Frame> output, CancellationToken cancel)
+    void Decode(StageHandoff<Frame> output, CancellationToken cancel)
     {
         // A non-live source under --realtime is read at the camera rate it stands for, not as fast as it decodes.
         bool paced = _options.Realtime && !_source.IsLive;
@@ -128,7 +128,7 @@ public sealed class DetectLoop
         }
     }
 
-    void Infer(StageQueue<Frame> input, StageQueue<Frame> output, CancellationToken cancel)
+    void Infer(StageHandoff<Frame> input, StageHandoff<Frame> output, CancellationToken cancel)
     {
         while (input.TryTake(out var frame, cancel))
         {
@@ -142,7 +142,7 @@ public sealed class DetectLoop
     long _lastReport;
     float _lastLatency;
 
-    void Draw(StageQueue<Frame> input, CancellationToken cancel)
+    void Draw(StageHandoff<Frame> input, CancellationToken cancel)
     {
         while (input.TryTake(out var frame, cancel))
         {

@@ -91,9 +91,9 @@ public class PipelinePartsTests(DetectFixture files) : IClassFixture<DetectFixtu
     }
 
     [Fact]
-    public void StageQueueIsFifoDrainsAfterCompleteAndDropsTheOldestWhenAsked()
+    public void StageHandoffIsFifoDrainsAfterCompleteAndDropsTheOldestWhenAsked()
     {
-        var queue = new Quanta.Detect.Pipeline.StageQueue<string>(2);
+        var queue = new Quanta.Detect.Pipeline.StageHandoff<string>(2);
         queue.Add("a", CancellationToken.None);
         queue.Add("b", CancellationToken.None);
         // Full: a third add waits until a consumer on another thread takes one.
@@ -109,7 +109,7 @@ public class PipelinePartsTests(DetectFixture files) : IClassFixture<DetectFixtu
         Assert.Equal(["b", "c"], rest);
 
         var dropped = new List<string>();
-        var latest = new Quanta.Detect.Pipeline.StageQueue<string>(2, dropOldest: true, dropped: dropped.Add);
+        var latest = new Quanta.Detect.Pipeline.StageHandoff<string>(2, dropOldest: true, dropped: dropped.Add);
         foreach (var item in new[] { "1", "2", "3", "4" }) latest.Add(item, CancellationToken.None);
         Assert.Equal(["1", "2"], dropped);
         Assert.True(latest.TryTake(out var newest, CancellationToken.None));
@@ -117,7 +117,7 @@ public class PipelinePartsTests(DetectFixture files) : IClassFixture<DetectFixtu
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.Throws<OperationCanceledException>(() => new Quanta.Detect.Pipeline.StageQueue<string>(1).TryTake(out _, cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => new Quanta.Detect.Pipeline.StageHandoff<string>(1).TryTake(out _, cancelled.Token));
     }
 
     [Fact]

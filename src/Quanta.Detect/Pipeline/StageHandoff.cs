@@ -7,7 +7,7 @@ namespace Quanta.Detect.Pipeline;
 /// per-wait cancellation registration: cancellation is polled every few milliseconds while waiting).
 /// With <c>dropOldest</c> an add never waits: a full queue hands its oldest item to <c>dropped</c>.
 /// </summary>
-public sealed class StageQueue<T> where T : class
+public sealed class StageHandoff<T> where T : class
 {
     const int PollMs = 20;
     readonly T?[] _items;
@@ -17,7 +17,7 @@ public sealed class StageQueue<T> where T : class
     int _head, _count;
     bool _completed;
 
-    public StageQueue(int capacity, bool dropOldest = false, Action<T>? dropped = null)
+    public StageHandoff(int capacity, bool dropOldest = false, Action<T>? dropped = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         (_items, _dropOldest, _dropped) = (new T?[capacity], dropOldest, dropped);
