@@ -1,3 +1,4 @@
+using Quanta.Numerics;
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Quanta.Calibration;
@@ -189,9 +190,9 @@ static class Suites
             double fp32 = Top1(model, a);
             foreach (var (label, recipe) in new[]
             {
-                ("int4 per-channel minmax", new QuantRecipe { WeightType = "int4" }),
-                ("int4 per-channel mse", new QuantRecipe { WeightType = "int4", Method = "mse" }),
-                ("int4 per-tensor minmax", new QuantRecipe { WeightType = "int4", PerChannel = false }),
+                ("int4 per-channel minmax", new QuantRecipe { WeightType = QuantType.Int4 }),
+                ("int4 per-channel mse", new QuantRecipe { WeightType = QuantType.Int4, Method = "mse" }),
+                ("int4 per-tensor minmax", new QuantRecipe { WeightType = QuantType.Int4, PerChannel = false }),
             })
             {
                 var r = StaticQuantizer.Quantize(model, Calibration(a), Recipe(recipe));

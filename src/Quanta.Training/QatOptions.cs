@@ -67,9 +67,9 @@ public sealed record QatOptions
         if (Lr is { } lr && !(lr > 0 && double.IsFinite(lr))) problems.Add($"--lr must be positive, got {lr}");
         if (WeightDecay < 0) problems.Add("--weight-decay must not be negative");
         if (Temperature <= 0) problems.Add("--temperature must be positive");
-        if (DistillWeight is < 0 or > 1) problems.Add("--distill-weight must be in [0, 1]");
+        if (DistillWeight is < 0 or > 1) problems.Add($"{nameof(DistillWeight)} must be in [0, 1], got {DistillWeight}");
         if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
-        if (CheckpointEvery < 1) problems.Add("--checkpoint-every must be at least 1");
+        if (CheckpointEvery < 1) problems.Add($"{nameof(CheckpointEvery)} must be at least 1, got {CheckpointEvery}");
         if (Percentile is <= 50 or > 100) problems.Add($"--percentile must be in (50, 100], got {Percentile}");
         try { ObserverFactory.Parse(Method); }
         catch (QuantaException e) { problems.Add(e.Message); }

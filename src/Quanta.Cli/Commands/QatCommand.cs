@@ -12,6 +12,9 @@ namespace Quanta.Cli.Commands;
 /// <summary>`quanta qat MODEL -o OUT --train DATA [--data DATA]`: quantization-aware training, exported as QDQ.</summary>
 static class QatCommand
 {
+    /// <summary>The library's defaults, which the flags show and fall back to.</summary>
+    static readonly QatOptions Defaults = new();
+
     public static Command Create()
     {
         var model = CommonOptions.ModelArgument();
@@ -20,22 +23,22 @@ static class QatCommand
         var data = new Option<string?>("--data") { Description = "Labelled evaluation data: float vs exported top-1 in ONNX Runtime" };
         var count = new Option<int?>("--count") { Description = "Evaluate a seeded subset of N samples" };
         var trainCount = new Option<int?>("--train-count") { Description = "Train on a seeded subset of N samples" };
-        var weightBits = new Option<int>("--weight-bits") { Description = "Weight bits, 2..16 (4 → int4 QDQ, opset 21)", DefaultValueFactory = _ => 8 };
-        var activationBits = new Option<int>("--activation-bits") { Description = "Activation bits, 2..16 (8 → uint8, 16 → uint16)", DefaultValueFactory = _ => 8 };
-        var weights = new Option<string>("--weights") { Description = "uniform (default), ternary or binary (stored as int8)", DefaultValueFactory = _ => "uniform" };
-        var perChannel = new Option<bool>("--per-channel") { Description = "Weight scales per output channel (default true)", DefaultValueFactory = _ => true };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => 1 };
+        var weightBits = new Option<int>("--weight-bits") { Description = "Weight bits, 2..16 (4 → int4 QDQ, opset 21)", DefaultValueFactory = _ => Defaults.WeightBits };
+        var activationBits = new Option<int>("--activation-bits") { Description = "Activation bits, 2..16 (8 → uint8, 16 → uint16)", DefaultValueFactory = _ => Defaults.ActivationBits };
+        var weights = EnumOption.Create("--weights", "uniform (default), ternary or binary (stored as int8)", Defaults.Weights);
+        var perChannel = new Option<bool>("--per-channel") { Description = "Weight scales per output channel (default true)", DefaultValueFactory = _ => Defaults.PerChannel };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => Defaults.Epochs };
         var steps = new Option<int?>("--steps") { Description = "Step budget (overrides --epochs); 0 = no training, export the initialised quantizers (a PTQ reference)" };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the cosine schedule (default 1e-3 SGD, 1e-4 AdamW)" };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd (momentum 0.9) or adamw", DefaultValueFactory = _ => "sgd" };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (default 0)", DefaultValueFactory = _ => 0 };
+        var optimizer = EnumOption.Create("--optimizer", "sgd (momentum 0.9) or adamw", Defaults.Optimizer);
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (default 0)", DefaultValueFactory = _ => Defaults.WeightDecay };
         var distill = new Option<bool>("--distill") { Description = "Distil from the float model (KL at --temperature mixed with cross-entropy)" };
-        var temperature = new Option<double>("--temperature") { Description = "Distillation temperature", DefaultValueFactory = _ => 4 };
+        var temperature = new Option<double>("--temperature") { Description = "Distillation temperature", DefaultValueFactory = _ => Defaults.Temperature };
         var augment = new Option<bool>("--augment") { Description = "Random crop (2-pixel padding) and horizontal flip" };
-        var method = new Option<string>("--method") { Description = "Activation range initialisation: minmax, percentile, entropy, mse, …", DefaultValueFactory = _ => "minmax" };
-        var calibCount = new Option<int>("--calib-count") { Description = "Training samples used to initialise activation ranges", DefaultValueFactory = _ => 512 };
-        var learnScales = new Option<bool>("--learn-scales") { Description = "Learn scales (LSQ) and zero points; false freezes the calibrated ranges", DefaultValueFactory = _ => true };
-        var fakeQuant = new Option<bool>("--fake-quant") { Description = "false trains in plain float (baseline for throughput), then quantizes as PTQ", DefaultValueFactory = _ => true };
+        var method = new Option<string>("--method") { Description = "Activation range initialisation: minmax, percentile, entropy, mse, …", DefaultValueFactory = _ => Defaults.Method };
+        var calibCount = new Option<int>("--calib-count") { Description = "Training samples used to initialise activation ranges", DefaultValueFactory = _ => Defaults.CalibCount };
+        var learnScales = new Option<bool>("--learn-scales") { Description = "Learn scales (LSQ) and zero points; false freezes the calibrated ranges", DefaultValueFactory = _ => Defaults.LearnScales };
+        var fakeQuant = new Option<bool>("--fake-quant") { Description = "false trains in plain float (baseline for throughput), then quantizes as PTQ", DefaultValueFactory = _ => Defaults.FakeQuant };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint folder; training resumes from it when it holds one" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
@@ -55,18 +58,13 @@ static class QatCommand
             {
                 WeightBits = parse.GetValue(weightBits),
                 ActivationBits = parse.GetValue(activationBits),
-                Weights = ParseScheme(parse.GetValue(weights)!),
+                Weights = parse.GetValue(weights),
                 PerChannel = parse.GetValue(perChannel),
                 Epochs = parse.GetValue(epochs),
                 Steps = parse.GetValue(steps),
                 TrainCount = parse.GetValue(trainCount),
                 Batch = flags.BatchSize(parse),
-                Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant() switch
-                {
-                    "sgd" => OptimizerKind.Sgd,
-                    "adamw" => OptimizerKind.AdamW,
-                    var other => throw QuantaException.BadInput($"--optimizer: expected sgd or adamw, got '{other}'"),
-                },
+                Optimizer = parse.GetValue(optimizer),
                 Lr = parse.GetValue(lr),
                 WeightDecay = parse.GetValue(weightDecay),
                 Distill = parse.GetValue(distill),
@@ -97,14 +95,6 @@ static class QatCommand
         });
         return command;
     }
-
-    static WeightScheme ParseScheme(string s) => s.ToLowerInvariant() switch
-    {
-        "uniform" => WeightScheme.Uniform,
-        "ternary" => WeightScheme.Ternary,
-        "binary" => WeightScheme.Binary,
-        _ => throw QuantaException.BadInput($"--weights: expected uniform, ternary or binary, got '{s}'"),
-    };
 
     static object Summary(QatResult r, string input, string output, double seconds) => new
     {

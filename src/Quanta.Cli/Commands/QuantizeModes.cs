@@ -16,15 +16,20 @@ namespace Quanta.Cli.Commands;
 /// </summary>
 sealed class QuantizeModes
 {
+    /// <summary>The library's defaults, which the flags show and fall back to.</summary>
+    static readonly WeightOnlyOptions WeightOnlyDefaults = new();
+    static readonly DynamicOptions DynamicDefaults = new();
+    static readonly Float16Options Float16Defaults = new();
+
     public readonly Option<string> Mode = new("--mode") { Description = "static (default, needs --calib), dynamic, weight-only, fp16 or bf16", DefaultValueFactory = _ => "static" };
-    public readonly Option<int> Bits = new("--bits") { Description = "weight-only: 8, 4 (default), 3 (stored in 4-bit containers) or 2 bits", DefaultValueFactory = _ => 4 };
-    public readonly Option<int> Block = new("--block") { Description = "weight-only: block size along the input dimension: 32 (default), 64 or 128", DefaultValueFactory = _ => 32 };
-    public readonly Option<string> Algorithm = new("--algorithm") { Description = "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", DefaultValueFactory = _ => "rtn" };
+    public readonly Option<int> Bits = new("--bits") { Description = "weight-only: 8, 4 (default), 3 (stored in 4-bit containers) or 2 bits", DefaultValueFactory = _ => WeightOnlyDefaults.Bits };
+    public readonly Option<int> Block = new("--block") { Description = "weight-only: block size along the input dimension: 32 (default), 64 or 128", DefaultValueFactory = _ => WeightOnlyDefaults.BlockSize };
+    public readonly Option<WeightOnlyAlgorithm> Algorithm = EnumOption.Create("--algorithm", "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", WeightOnlyDefaults.Algorithm);
     public readonly Option<string[]> Keep8Bit = new("--keep-8bit") { Description = "weight-only: layers kept at 8 bits: auto (lm_head and the worst-ranked eighth) and/or node names or * patterns", AllowMultipleArgumentsPerToken = true };
-    public readonly Option<bool> KeepIoTypes = new("--keep-io-types") { Description = "fp16/bf16: keep float32 model inputs and outputs (default true)", DefaultValueFactory = _ => true };
+    public readonly Option<bool> KeepIoTypes = new("--keep-io-types") { Description = "fp16/bf16: keep float32 model inputs and outputs (default true)", DefaultValueFactory = _ => Float16Defaults.KeepIoTypes };
     public readonly Option<bool> WeightsFp16 = new("--weights-fp16") { Description = "fp16/bf16: store only the weights at 16 bits, cast to float at load (compute unchanged)" };
     public readonly Option<string[]> OpBlockList = CommonOptions.Many("--op-block-list", "fp16/bf16: op types kept float (added to the defaults)");
-    public readonly Option<string> Kernel = new("--kernel") { Description = "dynamic: fused (com.microsoft DynamicQuantizeMatMul, default) or standard (MatMulInteger)", DefaultValueFactory = _ => "fused" };
+    public readonly Option<DynamicKernel> Kernel = EnumOption.Create("--kernel", "dynamic: fused (com.microsoft DynamicQuantizeMatMul, default) or standard (MatMulInteger)", DynamicDefaults.Kernel);
 
     public void AddTo(Command command)
     {
@@ -52,16 +57,11 @@ sealed class QuantizeModes
             {
                 var options = new DynamicOptions
                 {
-                    WeightType = parse.GetValue(s.WeightType) ?? "int8",
-                    PerChannel = parse.GetValue(s.PerChannel) ?? true,
-                    SymmetricWeights = parse.GetValue(s.SymmetricWeights) ?? true,
-                    Kernel = parse.GetValue(Kernel)?.ToLowerInvariant() switch
-                    {
-                        "fused" => DynamicKernel.Fused,
-                        "standard" => DynamicKernel.Standard,
-                        var k => throw QuantaException.BadInput($"--kernel: expected fused or standard, got '{k}'"),
-                    },
-                    OpTypes = opTypes ?? new DynamicOptions().OpTypes,
+                    WeightType = parse.GetValue(s.WeightType) ?? DynamicDefaults.WeightType,
+                    PerChannel = parse.GetValue(s.PerChannel) ?? DynamicDefaults.PerChannel,
+                    SymmetricWeights = parse.GetValue(s.SymmetricWeights) ?? DynamicDefaults.SymmetricWeights,
+                    Kernel = parse.GetValue(Kernel),
+                    OpTypes = opTypes ?? DynamicDefaults.OpTypes,
                     Exclude = exclude,
                     Target = parse.GetValue(s.Target),
                 };
@@ -71,14 +71,7 @@ sealed class QuantizeModes
             }
             case "weight-only":
             {
-                var algorithm = parse.GetValue(Algorithm)?.ToLowerInvariant() switch
-                {
-                    "rtn" => WeightOnlyAlgorithm.Rtn,
-                    "hqq" => WeightOnlyAlgorithm.Hqq,
-                    "gptq" => WeightOnlyAlgorithm.Gptq,
-                    "awq" => WeightOnlyAlgorithm.Awq,
-                    var a => throw QuantaException.BadInput($"--algorithm: expected rtn, hqq, gptq or awq, got '{a}'"),
-                };
+                var algorithm = parse.GetValue(Algorithm);
                 if (algorithm is WeightOnlyAlgorithm.Gptq or WeightOnlyAlgorithm.Awq && calib is null)
                     throw QuantaException.BadInput($"--calib: required for --algorithm {algorithm.ToString().ToLowerInvariant()}");
                 var keep8 = Split(parse.GetValue(Keep8Bit)) ?? [];
@@ -87,16 +80,16 @@ sealed class QuantizeModes
                     Bits = parse.GetValue(Bits),
                     BlockSize = parse.GetValue(Block),
                     Algorithm = algorithm,
-                    Symmetric = parse.GetValue(s.SymmetricWeights) ?? false,
+                    Symmetric = parse.GetValue(s.SymmetricWeights) ?? WeightOnlyDefaults.Symmetric,
                     Format = parse.GetValue(s.Format)?.ToLowerInvariant() switch
                     {
                         null or "matmulnbits" => WeightOnlyFormat.MatMulNBits,
                         "qdq" => WeightOnlyFormat.Qdq,
                         var f => throw QuantaException.BadInput($"--format: weight-only takes matmulnbits or qdq, got '{f}'"),
                     },
-                    OpTypes = opTypes ?? new WeightOnlyOptions().OpTypes,
+                    OpTypes = opTypes ?? WeightOnlyDefaults.OpTypes,
                     Exclude = exclude,
-                    CalibCount = parse.GetValue(s.CalibCount) ?? 128,
+                    CalibCount = parse.GetValue(s.CalibCount) ?? WeightOnlyDefaults.CalibCount,
                     Seed = parse.GetValue(s.Flags.Seed),
                     Keep8Bit = keep8.Where(k => !k.Equals("auto", StringComparison.OrdinalIgnoreCase)).ToArray(),
                     Keep8BitAuto = keep8.Any(k => k.Equals("auto", StringComparison.OrdinalIgnoreCase)),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Quanta.Numerics;
 using Quanta.Quantization;
 using Quanta.Runtime;
 
@@ -57,8 +58,8 @@ sealed class RecipeFlags(string fileFlag)
                 var f => throw QuantaException.BadInput($"--format: expected qdq or qoperator, got '{f}'"),
             },
             Target = parse.GetValue(Target) ?? recipe.Target,
-            ActivationType = parse.GetValue(ActivationType) ?? recipe.ActivationType,
-            WeightType = parse.GetValue(WeightType) ?? recipe.WeightType,
+            ActivationType = parse.GetValue(ActivationType) is { } a ? QuantTypeInfo.Parse(a) : recipe.ActivationType,
+            WeightType = parse.GetValue(WeightType) is { } w ? QuantTypeInfo.Parse(w) : recipe.WeightType,
             PerChannel = parse.GetValue(PerChannel) ?? recipe.PerChannel,
             SymmetricWeights = parse.GetValue(SymmetricWeights) ?? recipe.SymmetricWeights,
             SymmetricActivations = parse.GetValue(SymmetricActivations) ?? recipe.SymmetricActivations,

@@ -42,10 +42,10 @@ internal sealed class QuantSim : IQuantHooks
     /// <summary>The static-quantization recipe that plans the same tensors QAT trains (and export writes).</summary>
     public static ResolvedRecipe RecipeFor(QatOptions o, Hardware hardware)
     {
-        var weightType = o.Weights != WeightScheme.Uniform ? "int8" : o.WeightBits <= 4 ? "int4" : o.WeightBits <= 8 ? "int8" : "int16";
+        var weightType = o.Weights != WeightScheme.Uniform ? QuantType.Int8 : o.WeightBits <= 4 ? QuantType.Int4 : o.WeightBits <= 8 ? QuantType.Int8 : QuantType.Int16;
         return new QuantRecipe
         {
-            ActivationType = o.ActivationBits <= 8 ? "uint8" : "uint16",
+            ActivationType = o.ActivationBits <= 8 ? QuantType.UInt8 : QuantType.UInt16,
             WeightType = weightType,
             PerChannel = o.PerChannel,
             SymmetricWeights = true,

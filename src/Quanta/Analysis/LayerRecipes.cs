@@ -31,7 +31,7 @@ internal static class LayerRecipes
     public static NodeOverride? Override(ResolvedRecipe recipe, Precision precision) => precision switch
     {
         Precision.Weights8 => new NodeOverride(WeightType: WideWeights(recipe)),
-        Precision.Activations16 => new NodeOverride(ActivationType: recipe.ActivationType.IsSigned() ? "int16" : "uint16", WeightType: WideWeights(recipe)),
+        Precision.Activations16 => new NodeOverride(ActivationType: recipe.ActivationType.IsSigned() ? QuantType.Int16 : QuantType.UInt16, WeightType: WideWeights(recipe)),
         Precision.Float => new NodeOverride(Quantize: false),
         _ => null,
     };
@@ -46,6 +46,6 @@ internal static class LayerRecipes
         return ladder;
     }
 
-    static string WideWeights(ResolvedRecipe recipe) =>
-        recipe.WeightType.Bits() >= 8 ? recipe.WeightType.Name() : recipe.WeightType.IsSigned() ? "int8" : "uint8";
+    static QuantType WideWeights(ResolvedRecipe recipe) =>
+        recipe.WeightType.Bits() >= 8 ? recipe.WeightType : recipe.WeightType.IsSigned() ? QuantType.Int8 : QuantType.UInt8;
 }

@@ -50,7 +50,7 @@ internal sealed class PlanBuilder
         get
         {
             var o = Override(_node);
-            return o?.ActivationType is { } a ? Recipe.ActivationSpec with { Type = QuantTypeInfo.Parse(a) } : Recipe.ActivationSpec;
+            return o?.ActivationType is { } a ? Recipe.ActivationSpec with { Type = a } : Recipe.ActivationSpec;
         }
     }
 
@@ -59,8 +59,7 @@ internal sealed class PlanBuilder
         get
         {
             var o = Override(_node);
-            if (o?.WeightType is not { } w) return Recipe.WeightSpec;
-            var type = QuantTypeInfo.Parse(w);
+            if (o?.WeightType is not { } type) return Recipe.WeightSpec;
             return Recipe.WeightSpec with { Type = type, ReduceRange = Recipe.ReduceRange && type == QuantType.Int8 };
         }
     }

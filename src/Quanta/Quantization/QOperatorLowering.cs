@@ -52,44 +52,27 @@ internal static class QOperatorLowering
         string[] Triple(NodeProto d) => [d.Input[0], d.Input[1], d.Input.Count > 2 ? d.Input[2] : ""];
         string[] Out(NodeProto quantize) => [quantize.Input[1], quantize.Input.Count > 2 ? quantize.Input[2] : ""];
 
-        switch (node.OpType)
+        if (q is null) return null;
+        if (IntegerForms.ByFloatOp.TryGetValue(node.OpType, out var form))
         {
-            case "Conv" when q is not null && AllDq(2) && (node.Input.Count < 3 || dq.Count > 2 && dq[2] is not null):
-            {
-                var inputs = Triple(dq[0]!).Concat(Triple(dq[1]!)).Concat(Out(q)).ToList();
-                if (node.Input.Count > 2) inputs.Add(dq[2]!.Input[0]);
-                return Make("QLinearConv", "", inputs, q.Output[0], node.Attribute);
-            }
-            case "MatMul" when q is not null && AllDq(2):
-                return Make("QLinearMatMul", "", Triple(dq[0]!).Concat(Triple(dq[1]!)).Concat(Out(q)), q.Output[0], []);
-            case "Add" or "Mul" when q is not null && AllDq(2):
-                return Make("QLinear" + node.OpType, Microsoft, Triple(dq[0]!).Concat(Triple(dq[1]!)).Concat(Out(q)), q.Output[0], []);
-            case "Gemm" when q is not null && AllDq(2) && (node.Input.Count < 3 || dq.Count > 2 && dq[2] is not null):
-            {
-                var inputs = Triple(dq[0]!).Concat(Triple(dq[1]!)).ToList();
-                inputs.Add(node.Input.Count > 2 ? dq[2]!.Input[0] : "");
-                inputs.AddRange(Out(q));
-                return Make("QGemm", Microsoft, inputs, q.Output[0], node.Attribute.Where(a => a.Name != "beta"));
-            }
-            case "GlobalAveragePool" when q is not null && AllDq(1):
-                return Make("QLinearGlobalAveragePool", Microsoft, Triple(dq[0]!).Concat(Out(q)), q.Output[0],
-                    [new AttributeProto { Name = "channels_last", Type = AttributeProto.Types.AttributeType.Int, I = 0 }]);
-            case "AveragePool" when q is not null && AllDq(1):
-                return Make("QLinearAveragePool", Microsoft, Triple(dq[0]!).Concat(Out(q)), q.Output[0], node.Attribute);
-            case "Sigmoid" when q is not null && AllDq(1):
-                return Make("QLinearSigmoid", Microsoft, Triple(dq[0]!).Concat(Out(q)), q.Output[0], []);
-            case "Concat" when q is not null && AllDq(node.Input.Count):
-                return Make("QLinearConcat", Microsoft, Out(q).Concat(dq.SelectMany(d => Triple(d!))), q.Output[0], node.Attribute);
-            case "MaxPool" or "Reshape" or "Flatten" or "Transpose" or "Squeeze" or "Unsqueeze"
-                when q is not null && AllDq(1) && node.Output.Count == 1 && SameParams(dq[0]!, q):
-            {
-                var inputs = node.Input.ToList();
-                inputs[0] = dq[0]!.Input[0];
-                return Make(node.OpType, "", inputs, q.Output[0], node.Attribute);
-            }
-            default:
-                return null;
+            int operands = form.OutputFirst ? node.Input.Count : form.Operands;
+            bool hasBias = form.Bias >= 0 && node.Input.Count > 2;
+            if (!AllDq(operands) || hasBias && (dq.Count <= 2 || dq[2] is null)) return null;
+            var triples = dq.Take(operands).SelectMany(d => Triple(d!)).ToList();
+            if (form.OutputFirst) return Make(form.IntegerOp, form.Domain, Out(q).Concat(triples), q.Output[0], form.Attributes!(node));
+            var inputs = triples;
+            if (form.Bias >= 0 && form.Bias < form.OutputScale) inputs.Add(hasBias ? dq[2]!.Input[0] : "");
+            inputs.AddRange(Out(q));
+            if (form.Bias > form.OutputScale && hasBias) inputs.Add(dq[2]!.Input[0]);
+            return Make(form.IntegerOp, form.Domain, inputs, q.Output[0], form.Attributes!(node));
         }
+        if (IntegerForms.PassThrough.Contains(node.OpType) && AllDq(1) && node.Output.Count == 1 && SameParams(dq[0]!, q))
+        {
+            var inputs = node.Input.ToList();
+            inputs[0] = dq[0]!.Input[0];
+            return Make(node.OpType, "", inputs, q.Output[0], node.Attribute);
+        }
+        return null;
     }
 
     static bool SameParams(NodeProto dq, NodeProto q) =>

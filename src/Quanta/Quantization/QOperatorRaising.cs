@@ -12,27 +12,8 @@ namespace Quanta.Quantization;
 /// </summary>
 internal static class QOperatorRaising
 {
-    /// <summary>An integer op's float op, where its (tensor, scale, zero point) inputs sit, and its output parameters.</summary>
-    sealed record Form(string FloatOp, Func<NodeProto, int[]> Inputs, int OutputScale, int Bias = -1);
-
-    static readonly Dictionary<string, Form> Forms = new()
-    {
-        ["QLinearConv"] = new("Conv", _ => [0, 3], 6, Bias: 8),
-        ["QLinearMatMul"] = new("MatMul", _ => [0, 3], 6),
-        ["QLinearAdd"] = new("Add", _ => [0, 3], 6),
-        ["QLinearMul"] = new("Mul", _ => [0, 3], 6),
-        ["QGemm"] = new("Gemm", _ => [0, 3], 7, Bias: 6),
-        ["QLinearGlobalAveragePool"] = new("GlobalAveragePool", _ => [0], 3),
-        ["QLinearAveragePool"] = new("AveragePool", _ => [0], 3),
-        ["QLinearSigmoid"] = new("Sigmoid", _ => [0], 3),
-        ["QLinearConcat"] = new("Concat", n => Enumerable.Range(0, (n.Input.Count - 2) / 3).Select(i => 2 + 3 * i).ToArray(), 0),
-    };
-
     /// <summary>True when the model holds any integer op this class raises.</summary>
-    public static bool Applies(Model model) => model.Graph.Nodes.Any(n => Forms.ContainsKey(n.OpType));
-
-    /// <summary>Ops that lowering ran directly on the integers because their input and output share parameters.</summary>
-    static readonly HashSet<string> PassThrough = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze"];
+    public static bool Applies(Model model) => model.Graph.Nodes.Any(n => IntegerForms.ByIntegerOp.ContainsKey(n.OpType));
 
     /// <summary>A QDQ copy of <paramref name="model"/>; the model itself is not changed.</summary>
     public static Model Apply(Model model)
@@ -41,8 +22,8 @@ internal static class QOperatorRaising
         var g = raised.Graph;
         foreach (var node in g.Nodes.ToList())
         {
-            var group = Forms.TryGetValue(node.OpType, out var form) ? RaiseIntegerOp(g, node, form)
-                : PassThrough.Contains(node.OpType) && node.Domain is "" or "ai.onnx" ? RaisePassThrough(g, node)
+            var group = IntegerForms.ByIntegerOp.TryGetValue(node.OpType, out var form) ? RaiseIntegerOp(g, node, form)
+                : IntegerForms.PassThrough.Contains(node.OpType) && node.Domain is "" or "ai.onnx" ? RaisePassThrough(g, node)
                 : null;
             if (group is null) continue;
             int index = g.Nodes.IndexOf(node);
@@ -54,14 +35,14 @@ internal static class QOperatorRaising
         return raised;
     }
 
-    static List<NodeProto> RaiseIntegerOp(Graph g, NodeProto node, Form form)
+    static List<NodeProto> RaiseIntegerOp(Graph g, NodeProto node, IntegerForm form)
     {
         var group = new List<NodeProto>();
         var floatNode = new NodeProto { OpType = form.FloatOp, Name = TensorNames.FloatNode(node.Name) };
         floatNode.Attribute.AddRange(node.Attribute.Where(a => a.Name is not "channels_last").Select(a => a.Clone()));
-        int[] inputs = form.Inputs(node);
+        int[] inputs = form.OperandPositions(node.Input.Count);
         for (int k = 0; k < inputs.Length; k++)
-            floatNode.Input.Add(Dequantized(g, node.Input[inputs[k]], node.Input[inputs[k] + 1], Optional(node, inputs[k] + 2), WeightAxis(g, node, k), group));
+            floatNode.Input.Add(Dequantized(g, node.Input[inputs[k]], node.Input[inputs[k] + 1], Optional(node, inputs[k] + 2), WeightAxis(g, node, form, k), group));
         if (form.Bias >= 0 && Optional(node, form.Bias) is { Length: > 0 } bias)
             floatNode.Input.Add(DequantizedBias(g, node, bias, group));
         group.Add(floatNode);
@@ -119,16 +100,11 @@ internal static class QOperatorRaising
     }
 
     /// <summary>Per-channel weight scales need DequantizeLinear's axis: output channels of a Conv, columns of a MatMul/Gemm.</summary>
-    static int? WeightAxis(Graph g, NodeProto node, int operand)
+    static int? WeightAxis(Graph g, NodeProto node, IntegerForm form, int operand)
     {
-        if (operand != 1 || node.OpType is not ("QLinearConv" or "QLinearMatMul" or "QGemm")) return null;
+        if (operand != 1 || form.WeightAxis is null) return null;
         if (g.Initializer(node.Input[4]) is not { } scale || Tensors.ElementCount(scale) <= 1) return null;
-        return node.OpType switch
-        {
-            "QLinearConv" => 0,
-            "QGemm" => node.Attribute.FirstOrDefault(a => a.Name == "transB")?.I == 1 ? 0 : 1,
-            _ => -1,
-        };
+        return form.WeightAxis(node);
     }
 
     /// <summary>An int32 bias is dequantized with scale = input scale × weight scale (per output channel) and zero point 0.</summary>

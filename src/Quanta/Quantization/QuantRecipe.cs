@@ -6,7 +6,7 @@ using Quanta.Numerics;
 namespace Quanta.Quantization;
 
 /// <summary>Per-node overrides in a recipe file: keep a node float, or change its types.</summary>
-public sealed record NodeOverride(bool? Quantize = null, string? ActivationType = null, string? WeightType = null, bool? PerChannel = null);
+public sealed record NodeOverride(bool? Quantize = null, QuantType? ActivationType = null, QuantType? WeightType = null, bool? PerChannel = null);
 
 /// <summary>
 /// Everything a user can ask of static quantization, typed, with defaults in code and a
@@ -18,8 +18,8 @@ public sealed record QuantRecipe
 {
     public QuantFormat Format { get; init; } = QuantFormat.Qdq;
     public string? Target { get; init; }
-    public string? ActivationType { get; init; }
-    public string? WeightType { get; init; }
+    public QuantType? ActivationType { get; init; }
+    public QuantType? WeightType { get; init; }
     public bool? PerChannel { get; init; }
     public bool? SymmetricWeights { get; init; }
     public bool? SymmetricActivations { get; init; }
@@ -54,24 +54,17 @@ public sealed record QuantRecipe
             try { a(); }
             catch (QuantaException e) { problems.Add(e.Message); }
         }
-        if (ActivationType is not null) Check(() => QuantTypeInfo.Parse(ActivationType));
-        if (WeightType is not null) Check(() => QuantTypeInfo.Parse(WeightType));
         if (Target is not null) Check(() => Targets.Parse(Target));
         Check(() => ObserverFactory.Parse(Method));
         if (Percentile is <= 50 or > 100) problems.Add($"--percentile must be in (50, 100], got {Percentile}");
-        if (Sigmas <= 0) problems.Add("--sigmas must be positive");
+        if (Sigmas <= 0) problems.Add($"{nameof(Sigmas)} must be positive, got {Sigmas}");
         if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
-        if (CalibBatch < 1) problems.Add("--calib-batch must be at least 1");
+        if (CalibBatch < 1) problems.Add($"{nameof(CalibBatch)} must be at least 1, got {CalibBatch}");
         if (SmoothQuant is { } alpha) Check(() => Recovery.SmoothQuant.Validate(alpha));
         problems.AddRange(RecoveryOptions.Validate());
         // 4-bit activations run as opset-21 QuantizeLinear/DequantizeLinear pairs; no integer operator takes them.
-        if (Format == QuantFormat.QOperator && ActivationType is not null && QuantTypeInfo.Parse(ActivationType) is QuantType.Int4 or QuantType.UInt4)
+        if (Format == QuantFormat.QOperator && ActivationType is QuantType.Int4 or QuantType.UInt4)
             problems.Add("--activation-type: 4-bit activations need --format qdq (no integer operator takes them)");
-        foreach (var (name, o) in Nodes)
-        {
-            if (o.ActivationType is not null) Check(() => QuantTypeInfo.Parse(o.ActivationType));
-            if (o.WeightType is not null) Check(() => QuantTypeInfo.Parse(o.WeightType));
-        }
         return problems;
     }
 
@@ -83,8 +76,8 @@ public sealed record QuantRecipe
         var problems = Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems.Count == 1 ? problems[0] : $"{problems[0]} (and {problems.Count - 1} more problems)");
         var target = Target is null ? Targets.For(hardware) : Targets.Parse(Target);
-        var weightType = WeightType is null ? target.WeightType : QuantTypeInfo.Parse(WeightType);
-        var activationType = ActivationType is null ? target.ActivationType : QuantTypeInfo.Parse(ActivationType);
+        var weightType = WeightType ?? target.WeightType;
+        var activationType = ActivationType ?? target.ActivationType;
         // 4-bit weights never meet u8×s8 saturation (they are unpacked to 8 bits with room to spare).
         bool reduceRange = ReduceRange ?? (target.ReduceRangeInt8Weights && weightType == QuantType.Int8);
         return new ResolvedRecipe(
@@ -104,7 +97,7 @@ public sealed record QuantRecipe
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        Converters = { new QuantTypeJsonConverter(), new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     };

@@ -1,3 +1,4 @@
+using Quanta.Numerics;
 using Quanta.Analysis;
 using Quanta.Quantization;
 using Quanta.Runtime;
@@ -12,7 +13,7 @@ public class TuneTests
     {
         var model = Quanta.IR.Model.Load(TestData.Model("fmnist_cnn.onnx"));
         // 4-bit weights lose accuracy on the CNN; a zero-drop target cannot hold without raising layers.
-        var start = new QuantRecipe { WeightType = "int4", CalibCount = 256 }.Resolve(Hardware.Detect());
+        var start = new QuantRecipe { WeightType = QuantType.Int4, CalibCount = 256 }.Resolve(Hardware.Detect());
         var search = Quantize.Test(500);
         // Recovery candidates off: this test is about raising layers (RecoveryTuneTests covers them).
         var r = Tuner.Run(model, Quantize.Calibration(256), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 20, Methods: ["minmax", "percentile"]) { Recovery = false });

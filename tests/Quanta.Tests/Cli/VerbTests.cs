@@ -49,7 +49,10 @@ public class VerbTests
         var result = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("result");
         double p50 = result.GetProperty("latencyP50Ms").GetDouble(), p99 = result.GetProperty("latencyP99Ms").GetDouble();
         Assert.True(p50 > 0 && p99 >= p50);
-        Assert.True(result.GetProperty("throughput").GetDouble() > 0);
+        // The batch-8 throughput against batch-1 latency: batching neither costs more than twice the batch-1 time per
+        // sample nor saves more than the batch size.
+        double perSample = 1000 / p50;
+        Assert.InRange(result.GetProperty("throughput").GetDouble(), 0.5 * perSample, 2 * 8 * perSample);
         Assert.True(result.GetProperty("peakRssBytes").GetInt64() > 10_000_000);
         Assert.Equal(new FileInfo(TestData.Model("fmnist_cnn.onnx")).Length, result.GetProperty("modelBytes").GetInt64());
     }

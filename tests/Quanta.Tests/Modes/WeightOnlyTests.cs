@@ -51,7 +51,8 @@ public class WeightOnlyTests
         double gptq = OutputError(h, w, GptqQuantizer.Quantize(w, k, n, h, 32, grid).Dequantize(), k, n);
         Assert.True(gptq < 0.8 * rtn, $"GPTQ error {gptq:G4} vs RTN {rtn:G4}");
         double hqq = OutputError(h, w, HqqQuantizer.Quantize(w, k, n, 32, grid).Dequantize(), k, n);
-        Assert.True(hqq > 0 && double.IsFinite(hqq));
+        // HQQ minimises the weight error (a sparse-promoting norm), not the output error: it must still land near RTN, not beat GPTQ.
+        Assert.True(hqq <= 1.25 * rtn && hqq >= gptq, $"HQQ error {hqq:G4} vs RTN {rtn:G4}, GPTQ {gptq:G4}");
     }
 
     /// <summary>Mean squared layer-output error on the calibration rows: tr(ΔWᵀ·H·ΔW)/2 with H = 2XᵀX/rows.</summary>
@@ -80,7 +81,8 @@ public class WeightOnlyTests
     [InlineData(WeightOnlyAlgorithm.Gptq, 4, WeightOnlyFormat.MatMulNBits, 0.008)]
     [InlineData(WeightOnlyAlgorithm.Hqq, 4, WeightOnlyFormat.MatMulNBits, 0.015)]
     [InlineData(WeightOnlyAlgorithm.Rtn, 4, WeightOnlyFormat.Qdq, 0.015)]
-    [InlineData(WeightOnlyAlgorithm.Rtn, 2, WeightOnlyFormat.MatMulNBits, 1.0)]
+    // 2-bit RTN: BENCHMARKS.md's weight-only table measures a 2.58-point drop on the test split; a seeded 1000-sample subset gets room for its noise.
+    [InlineData(WeightOnlyAlgorithm.Rtn, 2, WeightOnlyFormat.MatMulNBits, 0.06)]
     public void VitRunsSmallAndKeepsNormsFloat(WeightOnlyAlgorithm algorithm, int bits, WeightOnlyFormat format, double maxDrop)
     {
         var model = Model.Load(TestData.Model("fmnist_vit.onnx"));

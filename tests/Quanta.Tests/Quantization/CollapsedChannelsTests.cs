@@ -47,13 +47,13 @@ public class CollapsedChannelsOnMobileNetTests
     public void PerTensorInt4NamesTheDepthwiseLayerThatBreaksMobileNetV2()
     {
         var model = Model.Load(TestData.Model("fmnist_mobilenetv2.onnx"));
-        var perTensor = Quantize.Run(model, new QuantRecipe { WeightType = "int4", PerChannel = false }, calibCount: 32);
+        var perTensor = Quantize.Run(model, new QuantRecipe { WeightType = QuantType.Int4, PerChannel = false }, calibCount: 32);
         // The first depthwise convolution: most of its 32 channels are far narrower than its widest one.
         var worst = perTensor.CollapsedWeights[0];
         Assert.True(worst.Collapsed >= worst.Channels / 2, $"{worst.Tensor}: {worst.Collapsed} of {worst.Channels}");
         var warning = Assert.Single(QuantizeAdvice.For(perTensor));
         Assert.Contains(worst.Tensor, warning);
         Assert.Contains("--per-channel true", warning);
-        Assert.Empty(Quantize.Run(model, new QuantRecipe { WeightType = "int4" }, calibCount: 32).CollapsedWeights);
+        Assert.Empty(Quantize.Run(model, new QuantRecipe { WeightType = QuantType.Int4 }, calibCount: 32).CollapsedWeights);
     }
 }

@@ -1,3 +1,4 @@
+using Quanta.Numerics;
 using Quanta.IR;
 using Quanta.Quantization;
 
@@ -92,7 +93,7 @@ public class StaticQuantizationTests
     public void Int4WeightsShrinkTheModel()
     {
         var model = Model.Load(TestData.Model("fmnist_cnn.onnx"));
-        var result = Quantize.Run(model, new QuantRecipe { WeightType = "int4" }, calibCount: 256);
+        var result = Quantize.Run(model, new QuantRecipe { WeightType = QuantType.Int4 }, calibCount: 256);
         var saved = Quantize.SavedAndLoaded(result.Model);
         Assert.True(result.Model.SerializedBytes() < 0.2 * model.SerializedBytes());
         Assert.Contains(saved.Graph.Initializers, t => t.DataType == Quanta.Onnx.DataTypes.Int4);

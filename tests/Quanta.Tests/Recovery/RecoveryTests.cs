@@ -61,7 +61,7 @@ public class RecoveryTests
     public void Bias_correction_reduces_the_mean_output_error()
     {
         var model = NormalizeKit.Load("fmnist_mobilenetv2.onnx");
-        var recipe = new QuantRecipe { WeightType = "int4", PerChannel = false, Equalize = true, CalibCount = 128 };
+        var recipe = new QuantRecipe { WeightType = QuantType.Int4, PerChannel = false, Equalize = true, CalibCount = 128 };
         var plain = StaticQuantizer.Quantize(model, Demo("train", 128, 0), recipe.Resolve(Hardware.Detect())).Model;
         var corrected = StaticQuantizer.Quantize(model, Demo("train", 128, 0), (recipe with { BiasCorrection = true }).Resolve(Hardware.Detect())).Model;
         Assert.Contains("bias-corrected", corrected.Metadata("quanta.recipe"));

@@ -27,33 +27,17 @@ sealed class DynamicConv : IDynamicOp
         string name = node.Name.Length > 0 ? node.Name : node.Output[0];
         var shape = weight.Dims.ToArray();
         var q = DynamicWeight.Quantize(Tensors.ToFloats(weight), shape, null, new Numerics.QuantSpec(Numerics.QuantType.UInt8));
-        string wq = c.AddInitializer(name + "_W_quantized", q.DataTensor(""));
-        string ws = c.AddInitializer(name + "_W_scale", q.ScaleTensor(""));
-        string wz = c.AddInitializer(name + "_W_zero_point", q.ZeroPointTensor(""));
-
-        string x = node.Input[0];
-        string xq = c.Fresh(x + "_quantized"), xScale = c.Fresh(x + "_scale"), xZp = c.Fresh(x + "_zero_point");
-        c.AddNode("DynamicQuantizeLinear", name + "_quantize_input", [x], [xq, xScale, xZp]);
-        string yi = c.Fresh(name + "_int32");
-        var conv = c.AddNode("ConvInteger", name + "_integer", [xq, wq, xZp, wz], [yi]);
-        conv.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
-        string yf = c.Fresh(name + "_int32_float");
-        c.AddNode("Cast", name + "_cast", [yi], [yf], "", NodeKit.Int("to", DataTypes.Float));
-        string scale = c.Fresh(name + "_output_scale");
-        c.AddNode("Mul", name + "_scale_product", [xScale, ws], [scale]);
-        if (bias is null)
-            c.AddNode("Mul", name + "_rescale", [yf, scale], [node.Output[0]]);
-        else
+        var w = DynamicMatMulWriter.AddWeight(c, name, q);
+        string? biasName = null;
+        if (bias is not null)
         {
-            int spatial = Math.Max(0, shape.Length - 2);
-            var biasShape = new long[2 + spatial];
+            // Bias broadcast over [N, M, spatial…]: shape [1, M, 1, …].
+            var biasShape = new long[Math.Max(2, shape.Length)];
             Array.Fill(biasShape, 1);
             biasShape[1] = channels;
-            string b = c.AddInitializer(name + "_bias", Tensors.FromFloats("", biasShape, bias));
-            string scaled = c.Fresh(name + "_rescaled");
-            c.AddNode("Mul", name + "_rescale", [yf, scale], [scaled]);
-            c.AddNode("Add", name + "_bias_add", [scaled, b], [node.Output[0]]);
+            biasName = c.AddInitializer(name + "_bias", Tensors.FromFloats("", biasShape, bias));
         }
+        DynamicMatMulWriter.WriteInteger(c, name, "ConvInteger", node.Input[0], w, biasName, node.Output[0], node.Attribute);
         NodeKit.RemoveReplaced(c.Graph, [node]);
         return null;
     }

@@ -52,9 +52,9 @@ sealed class DynamicLstm : IDynamicOp
                 for (long col = 0; col < k; col++)
                     transposed[(dir * k + col) * rows + row] = q.Data[(dir * rows + row) * k + col];
         long[] paramDims = c.PerChannel ? [d, rows] : [d];
-        string data = c.AddInitializer(hint + "_quantized", Tensors.FromRaw("", q.Type.OnnxDataType(), [d, k, rows], transposed));
-        string scale = c.AddInitializer(hint + "_scale", Tensors.FromFloats("", paramDims, q.Scales));
-        string zeroPoint = c.AddInitializer(hint + "_zero_point",
+        string data = c.AddInitializer(TensorNames.Quantized(hint), Tensors.FromRaw("", q.Type.OnnxDataType(), [d, k, rows], transposed));
+        string scale = c.AddInitializer(TensorNames.Scale(hint), Tensors.FromFloats("", paramDims, q.Scales));
+        string zeroPoint = c.AddInitializer(TensorNames.ZeroPoint(hint),
             Tensors.FromRaw("", q.Type.OnnxDataType(), paramDims, QuantMath.ToBytes(q.ZeroPoints, q.Type)));
         return (data, scale, zeroPoint);
     }

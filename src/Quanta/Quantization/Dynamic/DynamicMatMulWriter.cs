@@ -6,16 +6,14 @@ namespace Quanta.Quantization.Dynamic;
 
 /// <summary>
 /// Writes <c>Y = A · W (+ bias)</c> for a constant <c>W [K, N]</c> with W quantized now and A at
-/// run time, in the form the context asks for. Shared by MatMul and Gemm.
+/// run time, in the form the context asks for. Shared by MatMul and Gemm (and its integer tail by Conv).
 /// </summary>
 static class DynamicMatMulWriter
 {
     public static void Write(DynamicContext c, string name, string a, float[] w, long k, long n, float[]? bias, string output)
     {
         var q = DynamicWeight.Quantize(w, [k, n], c.PerChannel ? 1 : null, c.WeightSpec);
-        string wq = c.AddInitializer(name + "_W_quantized", q.DataTensor(""));
-        string ws = c.AddInitializer(name + "_W_scale", q.ScaleTensor(""));
-        string wz = c.AddInitializer(name + "_W_zero_point", q.ZeroPointTensor(""));
+        var (wq, ws, wz) = AddWeight(c, name, q);
         string? b = bias is null ? null : c.AddInitializer(name + "_bias", Tensors.FromFloats("", [n], bias));
 
         if (c.Kernel == DynamicKernel.Fused)
@@ -27,35 +25,42 @@ static class DynamicMatMulWriter
             return;
         }
 
-        string aq = c.Fresh(a + "_quantized"), aScale = c.Fresh(a + "_scale"), aZp = c.Fresh(a + "_zero_point");
-        c.AddNode("DynamicQuantizeLinear", name + "_quantize_input", [a], [aq, aScale, aZp]);
-        string yi = c.Fresh(name + "_int32");
-        c.AddNode("MatMulInteger", name + "_integer", [aq, wq, aZp, wz], [yi]);
-        string yf = c.Fresh(name + "_int32_float");
-        c.AddNode("Cast", name + "_cast", [yi], [yf], "", NodeKit.Int("to", DataTypes.Float));
-        string scale = c.Fresh(name + "_output_scale");
-        c.AddNode("Mul", name + "_scale_product", [aScale, ws], [scale]);
-        if (b is null)
-        {
-            c.AddNode("Mul", name + "_rescale", [yf, scale], [output]);
-            return;
-        }
-        string scaled = c.Fresh(name + "_rescaled");
-        c.AddNode("Mul", name + "_rescale", [yf, scale], [scaled]);
-        c.AddNode("Add", name + "_bias_add", [scaled, b], [output]);
+        WriteInteger(c, name, "MatMulInteger", a, (wq, ws, wz), b, output, []);
     }
 
     /// <summary>
-    /// The bias of an <c>Add</c> that alone reads <paramref name="product"/> and adds a constant of
-    /// N elements (how exporters write Linear layers as MatMul + Add), so it can be fused.
+    /// <c>DynamicQuantizeLinear(a) → opType (MatMulInteger or ConvInteger) → Cast → Mul(a_scale·w_scale) (→ Add bias)</c>:
+    /// the standard-kernel tail that MatMul, Gemm and Conv share.
     /// </summary>
-    public static (NodeProto Add, float[] Bias)? FollowingBias(DynamicContext c, string product, long n)
+    public static NodeProto WriteInteger(DynamicContext c, string name, string opType, string a, (string Data, string Scale, string ZeroPoint) w,
+        string? bias, string output, IEnumerable<AttributeProto> attributes)
     {
-        var add = NodeKit.SoleConsumer(c.Graph, product);
-        if (!NodeKit.Is(add, "Add")) return null;
-        string? other = NodeKit.OtherInput(add!, product);
-        if (other is null || c.FloatConstant(other) is not { } t) return null;
-        if (Tensors.ElementCount(t) != n || t.Dims.Take(t.Dims.Count - 1).Any(d => d != 1)) return null;
-        return (add!, Tensors.ToFloats(t));
+        string aq = c.Fresh(TensorNames.Quantized(a)), aScale = c.Fresh(TensorNames.Scale(a)), aZp = c.Fresh(TensorNames.ZeroPoint(a));
+        c.AddNode("DynamicQuantizeLinear", name + "_quantize_input", [a], [aq, aScale, aZp]);
+        string yi = c.Fresh(name + "_int32");
+        var integer = c.AddNode(opType, name + "_integer", [aq, w.Data, aZp, w.ZeroPoint], [yi]);
+        integer.Attribute.AddRange(attributes.Select(x => x.Clone()));
+        string yf = c.Fresh(name + "_int32_float");
+        c.AddNode("Cast", name + "_cast", [yi], [yf], "", NodeKit.Int("to", DataTypes.Float));
+        string scale = c.Fresh(name + "_output_scale");
+        c.AddNode("Mul", name + "_scale_product", [aScale, w.Scale], [scale]);
+        if (bias is null)
+        {
+            c.AddNode("Mul", name + "_rescale", [yf, scale], [output]);
+            return integer;
+        }
+        string scaled = c.Fresh(name + "_rescaled");
+        c.AddNode("Mul", name + "_rescale", [yf, scale], [scaled]);
+        c.AddNode("Add", name + "_bias_add", [scaled, bias], [output]);
+        return integer;
+    }
+
+    /// <summary>Stores a quantized weight as three initializers named after <paramref name="name"/>'s weight.</summary>
+    public static (string Data, string Scale, string ZeroPoint) AddWeight(DynamicContext c, string name, DynamicWeight q)
+    {
+        string weight = name + "_W";
+        return (c.AddInitializer(TensorNames.Quantized(weight), q.DataTensor("")),
+            c.AddInitializer(TensorNames.Scale(weight), q.ScaleTensor("")),
+            c.AddInitializer(TensorNames.ZeroPoint(weight), q.ZeroPointTensor("")));
     }
 }

@@ -15,7 +15,7 @@ namespace Quanta.Quantization.Dynamic;
 /// </summary>
 public static class DynamicQuantizer
 {
-    static readonly IDynamicOp[] Ops = [new DynamicMatMul(), new DynamicGemm(), new DynamicConv(), new DynamicLstm()];
+    static readonly IDynamicOp[] Ops = [new DynamicLinear("MatMul"), new DynamicLinear("Gemm"), new DynamicConv(), new DynamicLstm()];
 
     /// <summary>Operators with weights that stay float in dynamic mode, and why (shown in the summary).</summary>
     static readonly Dictionary<string, string> KeptFloatOps = new() { ["GRU"] = "no integer GRU kernel in ONNX Runtime" };
