@@ -1,3 +1,4 @@
+using Quanta.Numerics;
 using Quanta.Data;
 using Quanta.Evaluation;
 using Quanta.IR;
@@ -56,10 +57,10 @@ static class RecoverySuite
             var (key, value) = part.Split('=') is [var k, var v] ? (k, v) : (part, "");
             r = key switch
             {
-                "w4" => r with { WeightType = "int4" },
-                "w8" => r with { WeightType = "int8" },
-                "a4" => r with { ActivationType = "uint4" },
-                "a8" => r with { ActivationType = "uint8" },
+                "w4" => r with { WeightType = QuantType.Int4 },
+                "w8" => r with { WeightType = QuantType.Int8 },
+                "a4" => r with { ActivationType = QuantType.UInt4 },
+                "a8" => r with { ActivationType = QuantType.UInt8 },
                 "pt" => r with { PerChannel = false },
                 "eq" => r with { Equalize = true },
                 "bc" => r with { BiasCorrection = true },

@@ -1,3 +1,4 @@
+using Quanta.Numerics;
 using Google.Protobuf;
 using Quanta.Data;
 using Quanta.IR;
@@ -31,7 +32,7 @@ public class AdaRoundModelTests
 
     static Model Quantize(Model model, bool adaround) =>
         StaticQuantizer.Quantize(model, Demo("train", 128, 0),
-            new QuantRecipe { WeightType = "int4", CalibCount = 128, AdaRound = adaround, AdaRoundIters = 300 }.Resolve(Hardware.Detect())).Model;
+            new QuantRecipe { WeightType = QuantType.Int4, CalibCount = 128, AdaRound = adaround, AdaRoundIters = 300 }.Resolve(Hardware.Detect())).Model;
 
     /// <summary>Mean squared difference of the output "y" against the float model's, over held-out images.</summary>
     static double OutputError(Model reference, Model quantized)
