@@ -13,12 +13,13 @@ static class ParamResolver
 {
     public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
     {
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
+        // Tensors that share a scale (a Concat's inputs and output) take the union of their ranges.
+        foreach (var group in plan.TensorsToCalibrate.GroupBy(plan.ParamsSource))
         {
-            var (min, max) = ranges[t.Name];
-            plan.SetParams(t.Name, QuantMath.FromRange(min, max, t.Spec));
+            float min = group.Min(t => ranges[t].Min), max = group.Max(t => ranges[t].Max);
+            plan.SetParams(group.Key, QuantMath.FromRange(min, max, plan.Tensors[group.Key].Spec));
         }
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && !plan.Params.ContainsKey(t.Name)))
             plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {

@@ -80,8 +80,7 @@ public static class QOperatorLowering
                 return Make("QLinearSigmoid", Microsoft, Triple(dq[0]!).Concat(Out(q)), q.Output[0], []);
             case "Concat" when q is not null && AllDq(node.Input.Count):
                 return Make("QLinearConcat", Microsoft, Out(q).Concat(dq.SelectMany(d => Triple(d!))), q.Output[0], node.Attribute);
-            case "MaxPool" or "Reshape" or "Flatten" or "Transpose" or "Squeeze" or "Unsqueeze"
-                when q is not null && AllDq(1) && node.Output.Count == 1 && SameParams(dq[0]!, q):
+            case var op when OpRegistry.RunsOnIntegers(node.Domain, op) && q is not null && AllDq(1) && node.Output.Count == 1 && SameParams(dq[0]!, q):
             {
                 var inputs = node.Input.ToList();
                 inputs[0] = dq[0]!.Input[0];

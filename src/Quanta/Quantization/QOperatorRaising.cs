@@ -31,9 +31,6 @@ public static class QOperatorRaising
     /// <summary>True when the model holds any integer op this class raises.</summary>
     public static bool Applies(Model model) => model.Graph.Nodes.Any(n => Forms.ContainsKey(n.OpType));
 
-    /// <summary>Ops that lowering ran directly on the integers because their input and output share parameters.</summary>
-    static readonly HashSet<string> PassThrough = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze"];
-
     /// <summary>A QDQ copy of <paramref name="model"/>; the model itself is not changed.</summary>
     public static Model Apply(Model model)
     {
@@ -42,7 +39,7 @@ public static class QOperatorRaising
         foreach (var node in g.Nodes.ToList())
         {
             var group = Forms.TryGetValue(node.OpType, out var form) ? RaiseIntegerOp(g, node, form)
-                : PassThrough.Contains(node.OpType) && node.Domain is "" or "ai.onnx" ? RaisePassThrough(g, node)
+                : OpRegistry.RunsOnIntegers(node.Domain, node.OpType) ? RaisePassThrough(g, node)
                 : null;
             if (group is null) continue;
             int index = g.Nodes.IndexOf(node);

@@ -8,6 +8,8 @@ namespace Quanta.Quantization.Ops;
 /// </summary>
 sealed class ElementwiseQuantizer : IOpQuantizer
 {
+    public OpKind Kind => OpKind.Arithmetic;
+
     public bool Annotate(NodeProto node, PlanBuilder plan)
     {
         foreach (var input in node.Input)
