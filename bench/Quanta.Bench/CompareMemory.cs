@@ -65,15 +65,15 @@ static class CompareMemory
 
     static Model Model()
     {
-        var b = new GraphBuilder("recogniser_like");
+        var b = new GraphKit("recogniser_like", seed: 3);
         var x = b.Input("image", DataTypes.Float, "batch", 3, Height, Width);
         string Block(string input, int inC, int outC, int stride) =>
-            b.Node("Relu", [b.Node("Conv", [input, b.Weight($"w{inC}_{outC}_{stride}_{input}", [outC, inC, 3, 3], inC * 9), b.Constant($"b{inC}_{outC}_{stride}_{input}", [outC], new float[outC])],
-                ("pads", new long[] { 1, 1, 1, 1 }), ("strides", new long[] { stride, stride }))]);
+            b.Node("Relu", [b.Node("Conv", [input, b.Weight($"w{inC}_{outC}_{stride}", [outC, inC, 3, 3], inC * 9), b.Zeros($"b{inC}_{outC}_{stride}", outC)],
+                GraphKit.Attr.Ints("pads", 1, 1, 1, 1), GraphKit.Attr.Ints("strides", stride, stride))]);
         var h = Block(Block(Block(x, 3, 32, 1), 32, 32, 1), 32, 32, 1);
         h = Block(h, 32, 64, 2);
         var pooled = b.Node("Flatten", [b.Node("GlobalAveragePool", [h])]);
-        b.Node("Gemm", [pooled, b.Weight("fc.w", [40, 64], 64), b.Constant("fc.b", [40], new float[40])], "scores", ("transB", 1L));
+        b.Named("Gemm", "scores", [pooled, b.Weight("fc.w", [40, 64], 64), b.Zeros("fc.b", 40)], GraphKit.Attr.Int("transB", 1));
         b.Output("scores", DataTypes.Float, "batch", 40);
         return b.Build();
     }

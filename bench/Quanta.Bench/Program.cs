@@ -20,5 +20,6 @@ return options.Suite switch
     "stream" => StreamingSuite.Run(options),
     "auto" => AutoSuite.Run(options),
     "smoothquant" => AutoSuite.SmoothQuant(options),
+    "recovery" => RecoverySuite.Run(options),
     _ => BenchArgs.Usage(),
 };

@@ -11,7 +11,8 @@ namespace Quanta.Bench;
 /// growing size: each model is written to --dir, quantized by the CLI in its own process (peak
 /// RSS sampled from /proc/PID/status, VmHWM), the output loaded and run once in ONNX Runtime,
 /// and everything deleted before the next size.
-/// Usage: stream [--dir DIR] [--cli artifacts/cli/Quanta.Cli.dll] [--algorithm rtn] [SIZE[:f16]…]
+/// Usage: stream [--dir DIR] [--cli artifacts/cli/Quanta.Cli.dll] [--algorithm rtn] [--calib FILE.txt --calib-count N] [SIZE[:f16|:bf16]…]
+/// (GPTQ needs --calib: text as byte-token windows, e.g. /usr/share/common-licenses/GPL-3 copied to a .txt).
 /// with SIZE in GB of weights (default: 1 4.8 1:f16). On a shared machine the wall time mostly
 /// measures the queue for the CPU; the CPU-time column is what the work itself costs.
 /// </summary>
@@ -20,6 +21,7 @@ static class StreamingSuite
     public static int Run(BenchArgs a)
     {
         string dir = "/work/tmp-stream", cli = "artifacts/cli/Quanta.Cli.dll", algorithm = "rtn";
+        string? calib = null, calibCount = null;
         var sizes = new List<string>();
         for (int i = 0; i < a.Rest.Length; i++)
         {
@@ -28,6 +30,8 @@ static class StreamingSuite
                 case "--dir": dir = a.Rest[++i]; break;
                 case "--cli": cli = a.Rest[++i]; break;
                 case "--algorithm": algorithm = a.Rest[++i]; break;
+                case "--calib": calib = a.Rest[++i]; break;
+                case "--calib-count": calibCount = a.Rest[++i]; break;
                 default: sizes.Add(a.Rest[i]); break;
             }
         }
@@ -39,21 +43,22 @@ static class StreamingSuite
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var size in sizes)
         {
-            bool half = size.EndsWith(":f16", StringComparison.Ordinal);
-            double gb = double.Parse(half ? size[..^4] : size, CultureInfo.InvariantCulture);
-            int type = half ? DataTypes.Float16 : DataTypes.Float, bytesPer = half ? 2 : 4;
+            bool f16 = size.EndsWith(":f16", StringComparison.Ordinal), bf16 = size.EndsWith(":bf16", StringComparison.Ordinal), half = f16 || bf16;
+            double gb = double.Parse(size.Split(':')[0], CultureInfo.InvariantCulture);
+            int type = f16 ? DataTypes.Float16 : bf16 ? DataTypes.BFloat16 : DataTypes.Float, bytesPer = half ? 2 : 4;
+            string typeName = f16 ? "float16" : bf16 ? "bfloat16" : "float32";
             var shape = DecoderShape.ForBytes((long)(gb * 1e9), bytesPer);
             string input = Path.Combine(dir, "decoder.onnx"), output = Path.Combine(dir, "decoder-int4.onnx");
             try
             {
-                Log($"generating {shape} ({(half ? "float16" : "float32")})");
+                Log($"generating {shape} ({typeName})");
                 DecoderModel.Write(input, shape, type);
                 long weights = new FileInfo(input + ".data").Length;
                 long largest = (long)shape.Vocab * shape.Hidden * bytesPer;
-                var (peak, seconds, cpu) = Quantize(cli, input, output, algorithm);
+                var (peak, seconds, cpu) = Quantize(cli, input, output, algorithm, calib, calibCount);
                 long outBytes = new FileInfo(output).Length + (File.Exists(output + ".data") ? new FileInfo(output + ".data").Length : 0);
                 string ort = RunsInOrt(output) ? "yes" : "no";
-                Console.WriteLine($"| {shape.Blocks} blocks, {(half ? "float16" : "float32")} | {weights / 1e9:0.00} | {largest / 1e6:0} | {peak / 1e9:0.00} | {(1e9 + 3.0 * largest) / 1e9:0.00} | {seconds:0.0} | {cpu:0.0} | {weights / 1e6 / seconds:0} | {weights / 1e6 / (cpu / 2):0} | {outBytes / 1e9:0.00} | {ort} |");
+                Console.WriteLine($"| {shape.Blocks} blocks, {typeName} | {weights / 1e9:0.00} | {largest / 1e6:0} | {peak / 1e9:0.00} | {(1e9 + 3.0 * largest) / 1e9:0.00} | {seconds:0.0} | {cpu:0.0} | {weights / 1e6 / seconds:0} | {weights / 1e6 / (cpu / 2):0} | {outBytes / 1e9:0.00} | {ort} |");
             }
             finally
             {
@@ -67,13 +72,15 @@ static class StreamingSuite
     /// Runs the CLI in its own process under /usr/bin/time, whose figures come from the kernel's
     /// rusage: peak RSS (ru_maxrss, what /proc's VmHWM shows), wall time and CPU time.
     /// </summary>
-    static (long PeakBytes, double Seconds, double CpuSeconds) Quantize(string cli, string input, string output, string algorithm)
+    static (long PeakBytes, double Seconds, double CpuSeconds) Quantize(string cli, string input, string output, string algorithm, string? calib, string? calibCount)
     {
         string report = Path.GetTempFileName();
         var start = new ProcessStartInfo("/usr/bin/time") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var s in new[] { "-o", report, "-f", "%e %U %S %M", "dotnet", cli, "quantize", input, "-o", output,
                      "--mode", "weight-only", "--bits", "4", "--block", "32", "--algorithm", algorithm, "--json" })
             start.ArgumentList.Add(s);
+        if (calib is not null) foreach (var s in new[] { "--calib", calib }) start.ArgumentList.Add(s);
+        if (calibCount is not null) foreach (var s in new[] { "--calib-count", calibCount }) start.ArgumentList.Add(s);
         using var p = Process.Start(start)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

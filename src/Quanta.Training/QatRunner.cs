@@ -84,13 +84,10 @@ public static class QatRunner
         Enumerable.Range(0, Math.Max(p.Mean.Length, p.Std.Length))
             .Select(c => (0f - p.Mean[Math.Min(c, p.Mean.Length - 1)]) / p.Std[Math.Min(c, p.Std.Length - 1)]).ToArray();
 
+    /// <summary>PTQ's stamp (tool version, recipe), plus what only training knows.</summary>
     static void Stamp(Model model, QatOptions o, IDataset train, TrainSummary s)
     {
-        string version = StaticQuantizer.Version;
-        model.Proto.ProducerName = "quanta";
-        model.Proto.ProducerVersion = version;
-        model.SetMetadata("quanta.version", version);
-        model.SetMetadata("quanta.recipe", o.Describe());
+        ModelStamp.Apply(model, o.Describe());
         model.SetMetadata("quanta.training", $"{train.Description}; {s.Steps} steps of batch {o.Batch}, seed {o.Seed}");
         if (o.Weights != WeightScheme.Uniform)
             model.SetMetadata("quanta.weights", $"{o.Weights.ToString().ToLowerInvariant()}: int8 storage holding only {(o.Weights == WeightScheme.Ternary ? "-1, 0, 1" : "-1, 1")} times the per-{(o.PerChannel ? "channel" : "tensor")} scale");

@@ -15,7 +15,6 @@ public static class SimEvaluator
         foreach (var b in data.Batches(batchSize))
         {
             if (seen >= limit) break;
-            using var step = NativeStep.Begin();
             using var scope = NewDisposeScope();
             var logits = module.forward(tensor(b.Data, b.Shape));
             var labels = tensor(b.Labels!.Select(l => (long)l).ToArray());

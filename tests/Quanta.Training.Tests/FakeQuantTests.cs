@@ -26,7 +26,7 @@ public class FakeQuantTests
         var expected = new float[x.Length];
         QuantMath.FakeQuantize(x, p, [x.Length], expected);
 
-        var fq = new FakeQuantizer("t", new QuantizerConfig(type, p.QMin, p.QMax, null, WeightScheme.Uniform, true, !symmetric), 1) { Quantizing = true };
+        var fq = new FakeQuantizer("t", new QuantizerConfig(new QuantSpec(type, symmetric), null, WeightScheme.Uniform, true, !symmetric), 1) { Quantizing = true };
         fq.Load(p.Scale, p.ZeroPoint);
         using var y = fq.forward(tensor(x));
         Assert.Equal(expected, TensorConvert.Floats(y));

@@ -4,6 +4,7 @@ using Quanta.Analysis;
 using Quanta.Cli.Output;
 using Quanta.Cli.Report;
 using Quanta.IR;
+using Quanta.Latency;
 using Quanta.Onnx;
 using Quanta.Quantization;
 using Quanta.Runtime;
@@ -31,11 +32,16 @@ static class TuneCommand
         var recipe = new RecipeFlags("--start-recipe");
         var flags = new DataFlags();
         var scoring = new ScoreFlags(outputAlias: false);
+        var placementFlags = new PlacementFlags(
+            "size (default: the smallest model within the target), latency (then the fastest: regions timed int8 vs float at --bench-batch/--bench-threads, " +
+            "int8 kept where ≥ 1.02× faster, the result scored again against the target), accuracy (as latency, int8 only where ≥ 1.10× faster), " +
+            "auto (as latency when the tuned int8 model is not faster than float)", "size");
         var command = new Command("tune", "Find the smallest mixed-precision model that keeps accuracy within a target")
             { model, output, calib, data, count, maxDrop, maxRelDrop, maxTrials, log, threads, json, report };
         recipe.AddTo(command);
         flags.AddTo(command);
         scoring.AddTo(command);
+        placementFlags.AddTo(command);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(model)!, outputPath = parse.GetValue(output)!;
@@ -45,6 +51,7 @@ static class TuneCommand
                 { Output = scoring.Output(parse), Metric = scoring.Metric(parse) };
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
+            var placementOptions = placementFlags.Options(parse);
             var start = recipe.Resolve(parse, flags);
             var input = Model.Load(inputPath);
             var calibData = flags.Open(parse, parse.GetValue(calib)!, start.CalibCount, "--calib");
@@ -56,12 +63,13 @@ static class TuneCommand
 
             var runtime = new RuntimeOptions(parse.GetValue(threads));
             var result = ProgressDisplay.Run(p => Tuner.Run(input, calibData, search, ReferenceEquals(search, full) ? null : full, start, options, runtime, p));
-            result.Best.Model.Save(outputPath);
+            var placed = ProgressDisplay.Run(p => LatencyTune.Apply(input, result, full, options, placementOptions, runtime, p));
+            (placed?.Chosen ?? result.Best).Model.Save(outputPath);
             string logPath = parse.GetValue(log) ?? outputPath + ".tune.json";
-            var summary = Summary(result, inputPath, outputPath);
+            var summary = Summary(result, placed, inputPath, outputPath);
             File.WriteAllText(logPath, JsonSerializer.Serialize(summary, LogJson));
             if (asJson) Printer.Json(summary);
-            else Print(result, inputPath, outputPath, logPath);
+            else Print(result, placed, inputPath, outputPath, logPath);
             if (parse.GetValue(report) is { } dir)
             {
                 var compared = ProgressDisplay.Run(p => ModelComparer.Compare(input, result.Best.Model, search, new CompareOptions(flags.BatchSize(parse), Output: scoring.Output(parse)), runtime, p));
@@ -81,7 +89,7 @@ static class TuneCommand
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    static object Summary(TuneResult r, string input, string output) => new
+    static object Summary(TuneResult r, TunedPlacement? placed, string input, string output) => new
     {
         input,
         output,
@@ -101,14 +109,17 @@ static class TuneCommand
         chosen = r.Chosen,
         trials = r.Trials,
         ranking = r.Ranking,
+        placement = placed?.Placement,
+        placedScore = placed?.PlacedScore,
+        placedMet = placed?.PlacedMet,
     };
 
-    static void Print(TuneResult r, string input, string output, string logPath)
+    static void Print(TuneResult r, TunedPlacement? placed, string input, string output, string logPath)
     {
         string metric = Metrics.Name(r.Metric);
-        var trials = Printer.Table("#", "phase", "calibration", "precision", "raised", "size", metric, "output SQNR dB", "meets");
+        var trials = Printer.Table("#", "phase", "calibration", "recovery", "precision", "raised", "size", metric, "output SQNR dB", "meets");
         foreach (var t in r.Trials)
-            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
+            trials.AddCells(t.Index.ToString(), t.Phase, t.Method, Reports.Recovery(t), t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");
         trials.Caption = new TableTitle(Markup.Escape($"float {metric} {r.ReferenceScore:0.00} (points) on {r.SearchSamples} search samples; target ≥ {r.Target:0.00}"));
         Printer.Stdout.Write(trials);
         long floatBytes = new FileInfo(input).Length, bytes = Reports.FileBytes(output) ?? 0;
@@ -117,6 +128,15 @@ static class TuneCommand
               $"{Printer.Bytes(bytes)} ({(double)bytes / floatBytes:0.00}× float)" +
               (r.ConfirmScore is { } c ? $"; full data {metric} {c:0.00} vs float {r.ConfirmReferenceScore:0.00} ({r.ConfirmSamples} samples)" : "")
             : $"not met: best {metric} {r.Chosen.Score:0.00}");
+        if (placed is { } tp)
+        {
+            PlacementTable.Print(Printer.Stdout, tp.Placement);
+            if (tp.PlacedScore is { } score)
+                Printer.Stdout.WriteLine(tp.PlacedMet
+                    ? $"placed model: {metric} {score:0.00} on all of --data, within the target"
+                    : $"placed model: {metric} {score:0.00} below the target {r.Target:0.00}: wrote the tuned model instead");
+            if (tp.PlacedMet) PlacementTable.SpeedLine(Printer.Stdout, tp.Placement);
+        }
         Printer.Stdout.WriteLine($"wrote {output}; trial log {logPath}");
     }
 }

@@ -1,5 +1,6 @@
 using Quanta.Detect.Pipeline;
 using Quanta.Detect.Scoring;
+using Quanta.Detect.Timing;
 using Spectre.Console;
 
 namespace Quanta.Cli.Output;
@@ -14,15 +15,15 @@ sealed record DetectSummary(string Source, long Frames, long Dropped, double Loo
 {
     public static DetectSummary From(LoopResult r, string model, string? reference, string? output)
     {
-        var rows = new List<DetectRow> { Row("model", model, r.VsTruth, r.VsReference, r.InferenceMs) };
-        if (reference is not null) rows.Add(Row("reference", reference, r.ReferenceVsTruth, null, r.ReferenceInferenceMs!));
-        return new DetectSummary(r.Source, r.Frames, r.Dropped, r.Fps, LoopResult.Percentile(r.LatencyMs, 0.5), LoopResult.Percentile(r.LatencyMs, 0.99),
+        var rows = new List<DetectRow> { Row("model", model, r.VsTruth, r.VsReference, r.Inference) };
+        if (reference is not null) rows.Add(Row("reference", reference, r.ReferenceVsTruth, null, r.ReferenceInference!));
+        return new DetectSummary(r.Source, r.Frames, r.Dropped, r.Fps, r.Latency.Percentile(0.5), r.Latency.Percentile(0.99),
             r.Memory.Count > 0 ? r.Memory[0].RssBytes : 0, r.Memory.Count > 0 ? r.Memory[^1].RssBytes : 0, r.Memory, output, rows);
     }
 
-    static DetectRow Row(string role, string path, DetectionTally? truth, DetectionTally? vsReference, float[] inference)
+    static DetectRow Row(string role, string path, DetectionTally? truth, DetectionTally? vsReference, FrameTimes inference)
     {
-        double p50 = LoopResult.Percentile(inference, 0.5);
+        double p50 = inference.Percentile(0.5);
         return new DetectRow(System.IO.Path.GetFileName(path), path, truth?.F1, truth?.Precision, truth?.Recall, vsReference?.F1, p50, p50 > 0 ? 1000 / p50 : 0);
     }
 

@@ -20,15 +20,16 @@ sealed record QuantizeSummary(
     List<ChosenRange> Ranges,
     List<CollapsedWeight> CollapsedWeights,
     List<string> Advice,
-    Calibration.AutoChoice? Auto)
+    Calibration.AutoChoice? Auto,
+    Latency.PlacementResult? Placement)
 {
-    public static QuantizeSummary Of(QuantizeResult r, string input, string output) => new(
+    public static QuantizeSummary Of(QuantizeResult r, string input, string output, Latency.PlacementResult? placement = null) => new(
         input, output, r.Recipe.Describe(),
         new FileInfo(input).Length, SummaryTables.ModelBytes(output),
         r.Plan.QuantizedNodes.Count,
         r.Plan.QuantizedNodes.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         r.Plan.KeptFloat.ToList(), r.Plan.FusedActivations.Count,
-        r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights, QuantizeAdvice.For(r), r.Auto);
+        r.CalibrationSamples, r.CalibrationSeconds, r.TotalSeconds, r.Ranges, r.CollapsedWeights, QuantizeAdvice.For(r), r.Auto, placement);
 
     public static void Print(QuantizeSummary s)
     {
@@ -43,9 +44,11 @@ sealed record QuantizeSummary(
         console.Write(ranges);
 
         if (s.Auto is { } auto) AutoTable.Print(console, auto);
+        if (s.Placement is { } placement) PlacementTable.Print(console, placement);
         SummaryTables.Size(console, s.InputBytes, "quantized model", s.OutputBytes);
         console.WriteLine($"{s.Recipe}");
         console.WriteLine($"calibrated on {s.CalibrationSamples} samples in {s.CalibrationSeconds:0.0} s; total {s.TotalSeconds:0.0} s; wrote {s.Output}");
         foreach (var line in s.Advice) Printer.Note(line);
+        if (s.Placement is { } timed) PlacementTable.SpeedLine(console, timed);
     }
 }

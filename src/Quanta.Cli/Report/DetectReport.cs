@@ -1,6 +1,7 @@
 using Quanta.Cli.Output;
 using Quanta.Detect.Drawing;
 using Quanta.Detect.Pipeline;
+using Quanta.Detect.Timing;
 using ScottPlot;
 
 namespace Quanta.Cli.Report;
@@ -30,12 +31,15 @@ static class DetectReport
         plot.Title("Per-frame times");
         plot.XLabel("frame");
         plot.YLabel("milliseconds");
-        var series = new List<(string, float[])> { ("loop latency", r.LatencyMs), ("model Run", r.InferenceMs) };
-        if (r.ReferenceInferenceMs is { } reference) series.Add(("reference Run", reference));
-        foreach (var (label, values) in series)
+        var series = new List<(string, FrameTimes)> { ("loop latency", r.Latency), ("model Run", r.Inference) };
+        if (r.ReferenceInference is { } reference) series.Add(("reference Run", reference));
+        foreach (var (label, times) in series)
         {
-            var line = plot.Add.Signal(values.Select(v => (double)v).ToArray());
-            line.LegendText = label;
+            // Each point is the mean of Stride consecutive frames (the loop keeps a fixed-size series).
+            var points = new double[times.Series.Count];
+            for (int i = 0; i < points.Length; i++) points[i] = times.Series.Points[i];
+            var line = plot.Add.Signal(points, period: times.Series.Stride);
+            line.LegendText = times.Series.Stride == 1 ? label : $"{label} (mean of {times.Series.Stride} frames per point)";
         }
         plot.ShowLegend(Alignment.UpperRight);
         plot.Axes.Margins(bottom: 0);

@@ -58,11 +58,15 @@ static class Reports
             .ToList();
         if (floatBytes is { } fb) points.Add((fb / 1048576.0, r.ReferenceScore / 100, true, false));
         page.Heading("Trials").Image(Charts.Pareto(points, r.ReferenceScore / 100, r.Target / 100), $"every trial on the search subset: {metric} against model size (the float model is the right-most point)")
-            .Table(["#", "phase", "calibration", "precision", "raised", "size", metric, "output SQNR dB", "meets"],
-                r.Trials.Select(t => new[] { t.Index.ToString(), t.Phase, t.Method, t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no" }));
+            .Table(["#", "phase", "calibration", "recovery", "precision", "raised", "size", metric, "output SQNR dB", "meets"],
+                r.Trials.Select(t => new[] { t.Index.ToString(), t.Phase, t.Method, Recovery(t), t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no" }));
         if (r.RaisedLayers.Count > 0) page.Paragraph($"Raised layers: {string.Join(", ", r.RaisedLayers)}");
         return WithComparison(page, compared);
     }
+
+    /// <summary>A trial's recovery steps, with the points a recovery trial gained: "bias-corrected (+0.42)".</summary>
+    public static string Recovery(Analysis.TuneTrial t) =>
+        t.Recovery.Length == 0 ? "" : t.Gain is { } g ? $"{t.Recovery} ({g:+0.00;-0.00})" : t.Recovery;
 
     /// <summary>
     /// quantize --report: quantize has no evaluation data, so the comparison runs on (up to 256 of) the

@@ -8,6 +8,8 @@ public sealed class Frame(int width, int height)
 {
     public int Width { get; } = width;
     public int Height { get; } = height;
+    /// <summary>The frame's place in its pool: detector sessions keep one bound input buffer per slot.</summary>
+    public int Slot { get; init; }
     /// <summary>Width × Height × 3 bytes, row-major, R,G,B.</summary>
     public byte[] Pixels { get; } = new byte[width * height * 3];
 

@@ -6,14 +6,17 @@ using Quanta.Detect.Inference;
 using Quanta.Detect.Scoring;
 using Quanta.Detect.Sinks;
 using Quanta.Detect.Sources;
+using Quanta.Detect.Timing;
 using Quanta.Runtime;
 
 namespace Quanta.Detect.Pipeline;
 
 /// <summary>
 /// The camera loop: decode ∥ infer ∥ draw/encode, three stages joined by bounded channels over a
-/// fixed pool of frames. Pixel buffers, input/output tensors and detection lists are reused, so
-/// the steady state allocates nothing per frame beyond the per-frame timing log. Under
+/// fixed pool of frames. The decode stage also preprocesses each frame into that frame's own bound
+/// input buffer, so the inference thread does nothing but Run and post-process. Pixel buffers,
+/// input/output tensors, detection lists and the timing records (histograms and decimated series,
+/// fixed size) are reused, so the steady state allocates nothing per frame. Under
 /// <see cref="LoopOptions.Realtime"/> the decode queue drops its oldest frame when inference falls
 /// behind (counted as dropped), so what is drawn is never more than a queue's worth old.
 /// </summary>
@@ -28,7 +31,7 @@ public sealed class DetectLoop
     readonly IProgress<LoopStatus>? _progress;
 
     readonly FramePool _pool;
-    readonly List<float> _latency, _inference, _referenceInference;
+    readonly FrameTimes _latency = new(), _inference = new(), _referenceInference = new();
     readonly DetectionTally? _vsTruth, _referenceVsTruth, _vsReference;
     readonly List<MemorySample> _memory = [];
     readonly List<AnnotatedFrame> _samples = [];
@@ -39,8 +42,6 @@ public sealed class DetectLoop
     {
         (_source, _detector, _reference, _sink, _log, _options, _progress) = (source, detector, reference, sink, log, options, progress);
         _pool = new FramePool(source.Width, source.Height, 2 * options.QueueCapacity + 3);
-        int expected = Math.Min(options.MaxFrames ?? source.Count ?? 4096, source.Count ?? int.MaxValue);
-        _latency = new(expected); _inference = new(expected); _referenceInference = new(reference is null ? 0 : expected);
         _vsTruth = new(); _referenceVsTruth = reference is null ? null : new(); _vsReference = reference is null ? null : new();
     }
 
@@ -69,7 +70,7 @@ public sealed class DetectLoop
         };
         try
         {
-            Task.WaitAll(stages);
+            Task.WaitAll(stages, CancellationToken.None); // the stages cancel each other through `stop`
         }
         catch (AggregateException e)
         {
@@ -84,8 +85,8 @@ public sealed class DetectLoop
         return new LoopResult
         {
             Source = _source.Description, Frames = _completed, Dropped = _dropped, WallSeconds = seconds,
-            LatencyMs = [.. _latency], InferenceMs = [.. _inference],
-            ReferenceInferenceMs = _reference is null ? null : [.. _referenceInference],
+            Latency = _latency, Inference = _inference,
+            ReferenceInference = _reference is null ? null : _referenceInference,
             VsTruth = _truthSeen ? _vsTruth : null,
             ReferenceVsTruth = _truthSeen ? _referenceVsTruth : null, VsReference = _vsReference,
             Memory = _memory, Samples = _samples,
@@ -114,6 +115,8 @@ public sealed class DetectLoop
             frame.Reset(index);
             if (!_source.Read(frame)) { _pool.Return(frame); break; }
             frame.CapturedAt = Stopwatch.GetTimestamp();
+            _detector.Prepare(frame);
+            _reference?.Prepare(frame);
             await output.WriteAsync(frame, cancel);
         }
     }
@@ -123,14 +126,15 @@ public sealed class DetectLoop
         while (await input.WaitToReadAsync(cancel))
             while (input.TryRead(out var frame))
             {
-                frame.InferenceMs = _detector.Detect(frame, frame.Detections);
-                if (_reference is not null) frame.ReferenceInferenceMs = _reference.Detect(frame, frame.ReferenceDetections);
+                frame.InferenceMs = _detector.Run(frame, frame.Detections);
+                if (_reference is not null) frame.ReferenceInferenceMs = _reference.Run(frame, frame.ReferenceDetections);
                 await output.WriteAsync(frame, cancel);
             }
     }
 
     bool _truthSeen;
     long _lastReport;
+    float _lastLatency;
 
     async Task Draw(ChannelReader<Frame> input, CancellationToken cancel)
     {
@@ -144,7 +148,7 @@ public sealed class DetectLoop
                 {
                     if (_reference is not null) Overlay.Detections(frame, frame.ReferenceDetections, Rgb.Orange);
                     Overlay.Detections(frame, frame.Detections, Rgb.Green);
-                    Overlay.Status(frame, _options.Label, elapsed > 0 ? _completed / elapsed : 0, _latency.Count > 0 ? _latency[^1] : 0);
+                    Overlay.Status(frame, _options.Label, elapsed > 0 ? _completed / elapsed : 0, _lastLatency);
                 }
                 _sink?.Write(frame);
                 float latency = (float)Stopwatch.GetElapsedTime(frame.CapturedAt).TotalMilliseconds;
@@ -169,6 +173,7 @@ public sealed class DetectLoop
     void Record(Frame frame, float latency)
     {
         _latency.Add(latency);
+        _lastLatency = latency;
         _inference.Add((float)frame.InferenceMs);
         if (_reference is not null) _referenceInference.Add((float)frame.ReferenceInferenceMs);
         _window[_completed % _window.Length] = latency;

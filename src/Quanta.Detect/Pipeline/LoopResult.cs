@@ -1,4 +1,5 @@
 using Quanta.Detect.Scoring;
+using Quanta.Detect.Timing;
 
 namespace Quanta.Detect.Pipeline;
 
@@ -11,12 +12,12 @@ public sealed class LoopResult
     public double WallSeconds { get; init; }
     /// <summary>Frames completed per second of wall time (decode through draw/encode).</summary>
     public double Fps => WallSeconds > 0 ? Frames / WallSeconds : 0;
-    /// <summary>Per completed frame: decode → written, in ms.</summary>
-    public required float[] LatencyMs { get; init; }
+    /// <summary>Per completed frame: decode → written, in ms (fixed-size histogram and plot series).</summary>
+    public required FrameTimes Latency { get; init; }
     /// <summary>Per completed frame: the detector's Run alone, in ms.</summary>
-    public required float[] InferenceMs { get; init; }
+    public required FrameTimes Inference { get; init; }
     /// <summary>Per completed frame with --compare: the reference detector's Run, in ms.</summary>
-    public float[]? ReferenceInferenceMs { get; init; }
+    public FrameTimes? ReferenceInference { get; init; }
     /// <summary>The detector against ground truth (sources with truth).</summary>
     public DetectionTally? VsTruth { get; init; }
     /// <summary>The reference detector against ground truth.</summary>
@@ -26,10 +27,4 @@ public sealed class LoopResult
     public required IReadOnlyList<MemorySample> Memory { get; init; }
     public required IReadOnlyList<AnnotatedFrame> Samples { get; init; }
 
-    public static double Percentile(IReadOnlyList<float> values, double p)
-    {
-        if (values.Count == 0) return 0;
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
 }

@@ -20,9 +20,9 @@ public sealed class SceneGenerator(int seed = 0)
         if (frame.Width != SceneMaterial.Width || frame.Height != SceneMaterial.Height)
             throw new ArgumentException($"scenes are {SceneMaterial.Width}×{SceneMaterial.Height}", nameof(frame));
         var rng = new SplitMix((ulong)(uint)Seed * 0x9E3779B97F4A7C15UL ^ (ulong)index * 0xD1B54A32D192ED03UL);
-        var photo = _material.Photos[rng.Next(_material.Photos.Count)];
+        int photo = rng.Next(_material.Photos.Count);
         bool mirror = rng.Next(2) == 1;
-        CopyPhoto(photo, frame.Pixels, mirror);
+        (mirror ? _material.MirroredPhotos : _material.Photos)[photo].CopyTo(frame.Pixels, 0);
 
         frame.Truth.Clear();
         frame.HasTruth = true;
@@ -54,18 +54,6 @@ public sealed class SceneGenerator(int seed = 0)
         foreach (var p in placed)
             if (x < p.X + p.S + gap && p.X < x + size + gap && y < p.Y + p.S + gap && p.Y < y + size + gap) return true;
         return false;
-    }
-
-    static void CopyPhoto(byte[] photo, byte[] target, bool mirror)
-    {
-        if (!mirror) { photo.CopyTo(target, 0); return; }
-        int row = SceneMaterial.Width * 3;
-        for (int y = 0; y < SceneMaterial.Height; y++)
-            for (int x = 0; x < SceneMaterial.Width; x++)
-            {
-                int s = y * row + (SceneMaterial.Width - 1 - x) * 3, t = y * row + x * 3;
-                target[t] = photo[s]; target[t + 1] = photo[s + 1]; target[t + 2] = photo[s + 2];
-            }
     }
 
     /// <summary>Bilinear upscaling of a grey crop into a size×size square (grey in all three channels).</summary>

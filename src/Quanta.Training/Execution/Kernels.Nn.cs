@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using static Quanta.Training.Execution.Scalars;
 
 namespace Quanta.Training.Execution;
 
@@ -69,8 +70,8 @@ internal static partial class Kernels
             return [F.linear(A, a[1], c)]; // the common exported form, one fused kernel
         var B = a.Int("transB", 0) != 0 ? a[1].t() : a[1];
         var y = A.matmul(B);
-        if (alpha != 1) y = y * alpha;
-        if (c is not null) y = y + (beta == 1 ? c : c * beta);
+        if (alpha != 1) y = y.mul(Of(alpha));
+        if (c is not null) y = y.add(beta == 1 ? c : c.mul(Of(beta)), One);
         return [y];
     }
 
@@ -127,8 +128,8 @@ internal static partial class Kernels
         var lo = a.Optional(1);
         var hi = a.Optional(2);
         var x = a[0];
-        if (lo is not null) x = x.clamp_min(Host.Float(lo));
-        if (hi is not null) x = x.clamp_max(Host.Float(hi));
+        if (lo is not null) x = x.clamp_min(Of(Host.Float(lo)));
+        if (hi is not null) x = x.clamp_max(Of(Host.Float(hi)));
         return [ReferenceEquals(x, a[0]) ? x.alias() : x];
     }
 }

@@ -56,7 +56,7 @@ internal static partial class Kernels
         var x = a[0];
         long axis = Host.Axis(a.Int("axis", 0), x.dim());
         var idx = a[1].to_type(ScalarType.Int64);
-        idx = where(idx.lt(0), idx + x.shape[axis], idx); // negative indices count from the end
+        idx = where(idx.lt(Scalars.Zero), idx.add(Scalars.Of(x.shape[axis]), Scalars.One), idx); // negative indices count from the end
         if (idx.dim() == 0) return [x.select(axis, idx.item<long>())];
         var picked = x.index_select(axis, idx.flatten());
         var shape = x.shape[..(int)axis].Concat(idx.shape).Concat(x.shape[((int)axis + 1)..]).ToArray();
@@ -113,6 +113,6 @@ internal static partial class Kernels
         var shape = a.Longs(0)!;
         if (a.TensorAttr("value") is not { } v) return [zeros(shape, ScalarType.Float32)];
         var value = TensorConvert.FromProto(v);
-        return [full(shape, value.reshape(-1)[0].item<float>(), value.dtype == ScalarType.Float32 ? ScalarType.Float32 : value.dtype)];
+        return [full(shape, Scalars.Of(value.reshape(-1)[0].item<float>()), value.dtype == ScalarType.Float32 ? ScalarType.Float32 : value.dtype)];
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static Quanta.Training.Execution.Scalars;
 
 namespace Quanta.Training.Execution;
 
@@ -8,7 +9,8 @@ internal delegate Tensor[] Kernel(NodeArgs a);
 /// <summary>
 /// The ONNX operators the trainable module executes, one entry per op type (adding an op is one
 /// line here plus its function). Semantics follow the ONNX operator definitions (opset ≥ 13,
-/// which Normalize guarantees); everything is differentiable where the op is.
+/// which Normalize guarantees); everything is differentiable where the op is. Numbers go to libtorch
+/// as cached <see cref="Scalars"/> (tensor + as <c>add(…, One)</c>): forward passes run on several threads.
 /// </summary>
 internal static partial class Kernels
 {
@@ -29,8 +31,8 @@ internal static partial class Kernels
         ["Clip"] = Clip,
         ["Sigmoid"] = a => [a[0].sigmoid()],
         ["Tanh"] = a => [a[0].tanh()],
-        ["HardSigmoid"] = a => [(a[0] * a.Float("alpha", 0.2f) + a.Float("beta", 0.5f)).clamp(0, 1)],
-        ["HardSwish"] = a => [a[0] * (a[0] / 6f + 0.5f).clamp(0, 1)],
+        ["HardSigmoid"] = a => [a[0].mul(Of(a.Float("alpha", 0.2f))).add(Of(a.Float("beta", 0.5f)), One).clamp(Zero, One)],
+        ["HardSwish"] = a => [a[0] * a[0].div(Of(6f)).add(Of(0.5f), One).clamp(Zero, One)],
         ["Erf"] = a => [a[0].erf()],
         ["Sqrt"] = a => [a[0].sqrt()],
         ["Exp"] = a => [a[0].exp()],
@@ -39,8 +41,8 @@ internal static partial class Kernels
         ["Dropout"] = a => [a[0]],
         ["Identity"] = a => [a[0]],
         // element-wise arithmetic and logic (Kernels.Elementwise.cs)
-        ["Add"] = a => [a[0] + a[1]],
-        ["Sub"] = a => [a[0] - a[1]],
+        ["Add"] = a => [a[0].add(a[1], One)],
+        ["Sub"] = a => [a[0].sub(a[1])],
         ["Mul"] = a => [a[0] * a[1]],
         ["Div"] = Div,
         ["Mod"] = Mod,

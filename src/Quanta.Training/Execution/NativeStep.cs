@@ -3,15 +3,15 @@ using System.Runtime;
 namespace Quanta.Training.Execution;
 
 /// <summary>
-/// A stretch of libtorch work during which no garbage collection runs. TorchSharp passes raw
-/// handles of short-lived Scalars (including the implicit <c>alpha = 1</c> of every <c>add</c>) to
-/// native code; once the handle is read the Scalar is unreachable, and a GC on another thread can
-/// let the finalizer free it while libtorch still reads it ("Expected false to be true" in
-/// Scalar::toDouble, hundreds of steps into training). So each step starts with a collection whose
-/// finalizers have all run, and then allocates inside a no-GC region: nothing can be finalized
-/// while the step's native calls are in flight. Costs a collection per step (milliseconds).
-/// The region is process-wide, so steps on different threads (two trainings at once) take turns:
-/// otherwise one thread's collection would end the other's region.
+/// A stretch of libtorch work during which no garbage collection runs, for code that passes
+/// numbers as implicit, short-lived Scalars we do not control: TorchSharp's optimizers (learning
+/// rate, momentum, betas) and the one-off weight-scale search. Such a Scalar is unreachable once
+/// its handle is read, and a collection triggered by another thread can let the finalizer free
+/// it while libtorch still reads it ("Expected false to be true" in Scalar::toDouble, hundreds
+/// of steps into training). So the stretch starts with a collection whose finalizers have all
+/// run, and then allocates inside a no-GC region. The region is process-wide, so stretches on
+/// different threads take turns. Forward and backward passes do not need it — they pass only
+/// cached Scalars (<see cref="Scalars"/>) — so two trainings overlap everywhere but here.
 /// </summary>
 internal readonly struct NativeStep : IDisposable
 {

@@ -1,4 +1,7 @@
+using Quanta.Training.Execution;
+using TorchSharp;
 using static TorchSharp.torch;
+using static Quanta.Training.Execution.Scalars;
 
 namespace Quanta.Training.Quant;
 
@@ -9,11 +12,12 @@ namespace Quanta.Training.Quant;
 /// the gradient treats rounding as identity. Inside the clamp range the input's gradient is 1,
 /// outside it is 0; the scale's gradient is LSQ's (Esser et al. 2020): <c>round(x/s) − x/s</c>
 /// inside, the clamp bound outside, scaled by <c>1/sqrt(N·Qp)</c> so it is comparable to the weights'.
+/// Every number reaches libtorch as a cached <see cref="Scalars"/> entry (tensor + written as <c>add(…, One)</c>): these ops run on several threads at once.
 /// </summary>
 internal static class FakeQuant
 {
     /// <summary>round(x) forward, identity backward. For |x| ≥ 0.5, x + (round(x) − x) is exactly round(x) in float32 (Sterbenz).</summary>
-    public static Tensor RoundSte(Tensor x) => x + (x.round() - x).detach();
+    public static Tensor RoundSte(Tensor x) => x.add(x.round().sub(x).detach(), One);
 
     /// <summary>
     /// Value of <paramref name="s"/> exactly (s + (a − a) with a = s·g), gradient multiplied by <paramref name="g"/>.
@@ -21,8 +25,8 @@ internal static class FakeQuant
     /// </summary>
     public static Tensor GradScale(Tensor s, double g)
     {
-        var scaled = s * g;
-        return s.detach() + (scaled - scaled.detach());
+        var scaled = s.mul(Of(g));
+        return s.detach().add(scaled.sub(scaled.detach()), One);
     }
 
     /// <summary>
@@ -32,9 +36,10 @@ internal static class FakeQuant
     /// </summary>
     public static Tensor Uniform(Tensor x, Tensor scale, Tensor zeroPoint, int qmin, int qmax)
     {
-        var zp = RoundSte(zeroPoint).clamp(qmin, qmax);
-        var q = (RoundSte(x / scale) + zp).clamp(qmin, qmax);
-        return (q - zp) * scale;
+        Scalar lo = Of((long)qmin), hi = Of((long)qmax);
+        var zp = RoundSte(zeroPoint).clamp(lo, hi);
+        var q = RoundSte(x / scale).add(zp, One).clamp(lo, hi);
+        return q.sub(zp) * scale;
     }
 
     /// <summary>
@@ -44,8 +49,8 @@ internal static class FakeQuant
     public static Tensor Binary(Tensor x, Tensor scale)
     {
         var v = x / scale;
-        var clipped = v.clamp(-1, 1);
-        var sign = where(x.ge(0), 1f, -1f);
-        return (clipped + (sign - clipped).detach()) * scale;
+        var clipped = v.clamp(Of(-1L), One);
+        var sign = x.ge(Zero).to_type(x.dtype).mul(Of(2.0)).add(Of(-1.0), One); // +1 where x ≥ 0, else −1
+        return clipped.add(sign.sub(clipped).detach(), One) * scale;
     }
 }

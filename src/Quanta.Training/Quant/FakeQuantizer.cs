@@ -89,7 +89,7 @@ public sealed class FakeQuantizer : nn.Module<Tensor, Tensor>
     public void Constrain()
     {
         using var _ = no_grad();
-        _scale.clamp_min_(1e-8f);
-        if (Config.LearnZeroPoint) _zeroPoint.clamp_(Config.QMin, Config.QMax);
+        _scale.clamp_min_(Scalars.Of(1e-8f));
+        if (Config.LearnZeroPoint) _zeroPoint.clamp_(Scalars.Of((long)Config.QMin), Scalars.Of((long)Config.QMax));
     }
 }

@@ -113,7 +113,6 @@ public sealed class QuantSim : IQuantHooks
         using (no_grad())
             foreach (var x in batches)
             {
-                using var step = NativeStep.Begin();
                 using var scope = NewDisposeScope();
                 module.forward(x);
             }
@@ -122,21 +121,11 @@ public sealed class QuantSim : IQuantHooks
             fq.Observing = false;
             var spec = Plan.Tensors[name].Spec;
             var (min, max) = fq.Observer!.Count > 0 ? fq.Observer.Range(spec) : (0f, 0f);
-            var p = ActivationParams(min, max, fq.Config, spec);
+            // PTQ's own range→parameters rule, at the quantizer's bit width (which may be narrower than its storage type).
+            var p = QuantMath.FromRange(min, max, fq.Config.Spec);
             fq.Load(p.Scale, p.ZeroPoint);
         }
         Enabled = true;
-    }
-
-    /// <summary>PTQ's own range→parameters rule when the bit width is the container's; the same asymmetric formula for narrower widths.</summary>
-    static QuantParams ActivationParams(float min, float max, QuantizerConfig c, QuantSpec spec)
-    {
-        if (c.QMax == c.Container.Max() && c.QMin == c.Container.Min()) return QuantMath.FromRange(min, max, spec);
-        float lo = Math.Min(min, 0), hi = Math.Max(max, 0);
-        float s = (hi - lo) / (c.QMax - c.QMin);
-        if (!(s >= QuantMath.MinScale)) return new QuantParams([1f], [c.QMin], c.Container, c.QMin, c.QMax);
-        int zp = (int)Math.Clamp(Math.Round(c.QMin - lo / s, MidpointRounding.ToEven), c.QMin, c.QMax);
-        return new QuantParams([s], [zp], c.Container, c.QMin, c.QMax);
     }
 
     public IEnumerable<FakeQuantizer> Quantizers => _activations.Values.Concat(_weights.Values);

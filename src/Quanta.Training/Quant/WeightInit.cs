@@ -15,6 +15,8 @@ internal static class WeightInit
 
     public static void Initialize(FakeQuantizer fq, Tensor weight)
     {
+        // Runs once per weight, with numbers passed as implicit Scalars: inside the process-wide guard.
+        using var step = Execution.NativeStep.Begin();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var c = fq.Config;

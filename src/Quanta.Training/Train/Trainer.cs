@@ -44,17 +44,21 @@ internal sealed class Trainer(OnnxModule student, QuantSim? sim, OnnxModule? tea
                 double lr = LrSchedule.At(step, total, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
-                using (NativeStep.Begin())
                 using (var scope = NewDisposeScope())
                 {
+                    // Forward and backward pass only cached Scalars (Scalars.cs): other trainings run alongside.
                     var x = tensor(batch.Data, batch.Shape);
                     var y = tensor(batch.Labels.Select(l => (long)l).ToArray());
                     var logits = student.forward(x);
                     var loss = Loss(logits, y, x);
                     optimizer.zero_grad();
                     loss.backward();
-                    optimizer.step();
-                    sim?.Constrain();
+                    // TorchSharp's optimizers turn learning rate, momentum and betas into short-lived Scalars of their own.
+                    using (NativeStep.Begin())
+                    {
+                        optimizer.step();
+                        sim?.Constrain();
+                    }
                     lastLoss = loss.item<float>();
                     lastAccuracy = logits.argmax(1).eq(y).to_type(ScalarType.Float32).mean().item<float>();
                 }
@@ -75,10 +79,10 @@ internal sealed class Trainer(OnnxModule student, QuantSim? sim, OnnxModule? tea
         var ce = F.cross_entropy(logits, labels);
         if (teacher is null || !options.Distill) return ce;
         Tensor soft;
-        using (no_grad()) soft = F.log_softmax(teacher.forward(x) / options.Temperature, 1);
-        var student = F.log_softmax(logits / options.Temperature, 1);
+        using (no_grad()) soft = F.log_softmax(teacher.forward(x).div(Scalars.Of(options.Temperature)), 1);
+        var student = F.log_softmax(logits.div(Scalars.Of(options.Temperature)), 1);
         // KL(teacher ‖ student), averaged over the batch; × T² keeps its gradient scale independent of T.
-        var kl = (soft.exp() * (soft - student)).sum(1).mean() * (options.Temperature * options.Temperature);
-        return kl * options.DistillWeight + ce * (1 - options.DistillWeight);
+        var kl = (soft.exp() * soft.sub(student)).sum(1).mean().mul(Scalars.Of(options.Temperature * options.Temperature));
+        return kl.mul(Scalars.Of(options.DistillWeight)).add(ce.mul(Scalars.Of(1 - options.DistillWeight)), Scalars.One);
     }
 }

@@ -63,8 +63,8 @@ public sealed class ErrorAccumulator
     /// <summary>Counts reference values outside per-channel ranges (weights): lo/hi per channel along [outer, dim, inner].</summary>
     public void AddClipped(long clipped) => _clipped += clipped;
 
-    public double SqnrDb => Db(_signal, _noise);
-    public double LocalSqnrDb => Local is null ? SqnrDb : Db(_signal, _localNoise);
+    public double SqnrDb => QuantMath.SqnrDb(_signal, _noise);
+    public double LocalSqnrDb => Local is null ? SqnrDb : QuantMath.SqnrDb(_signal, _localNoise);
 
     public double Cosine =>
         _refNorm == 0 && _approxNorm == 0 ? 1 : _refNorm == 0 || _approxNorm == 0 ? 0 : Math.Clamp(_dot / (Math.Sqrt(_refNorm) * Math.Sqrt(_approxNorm)), -1, 1);
@@ -72,13 +72,4 @@ public sealed class ErrorAccumulator
     public double MaxAbsError => _maxAbs;
     public double MeanAbsError => _count == 0 ? 0 : _absSum / _count;
     public double ClippingRatio => _count == 0 ? 0 : (double)_clipped / _count;
-
-    /// <summary>Same conventions as <see cref="QuantMath.Sqnr"/>: capped at ±<see cref="QuantMath.SqnrCapDb"/>.</summary>
-    static double Db(double signal, double noise)
-    {
-        if (double.IsNaN(signal) || double.IsNaN(noise)) return double.NaN;
-        if (noise == 0) return QuantMath.SqnrCapDb;
-        if (signal == 0) return -QuantMath.SqnrCapDb;
-        return Math.Clamp(10 * Math.Log10(signal / noise), -QuantMath.SqnrCapDb, QuantMath.SqnrCapDb);
-    }
 }

@@ -37,7 +37,7 @@ public static class QdqTensors
             else
             {
                 kind = stored.DataType == DataTypes.Int32 ? QuantizedKind.Bias : QuantizedKind.Weight;
-                owner = g.Consumers(dequantized).FirstOrDefault();
+                owner = g.Consumers(dequantized) is { Count: > 0 } readers ? readers[0] : null;
             }
             var p = Params(g, dq, stored?.DataType ?? ZeroPointType(g, dq));
             if (p is null) continue;

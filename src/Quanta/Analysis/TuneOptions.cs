@@ -17,6 +17,8 @@ public sealed record TuneOptions(
     public ScoreOptions Scoring => new(BatchSize, Output, Metric);
     public string? Output { get; init; }
     public Metric? Metric { get; init; }
+    /// <summary>Try bias correction and AdaRound as candidates (where weights are below 8 bits or per tensor).</summary>
+    public bool Recovery { get; init; } = true;
 
     /// <summary>Calibrators tried on the full-integer recipe (all derived from one calibration pass).</summary>
     public string[] CalibrationMethods => Methods ?? ["minmax", "percentile", "entropy", "mse"];

@@ -3,9 +3,11 @@ using Quanta.Quantization;
 namespace Quanta.Analysis;
 
 /// <summary>One candidate the search evaluated.</summary>
-/// <param name="Phase">"calibration" (calibrator choice), "raise" (layers at higher precision) or "confirm" (full data).</param>
+/// <param name="Phase">"calibration" (calibrator choice), "recovery" (bias correction, AdaRound), "raise" (layers at higher precision) or "confirm" (full data).</param>
 /// <param name="Raised">How many layers run above the starting precision.</param>
 /// <param name="Score">The metric's score in points on the search subset (or the full data for "confirm").</param>
+/// <param name="Recovery">The recovery steps the candidate used ("bias-corrected", "adaround 1000 iterations, bias-corrected"; "" for none).</param>
+/// <param name="Gain">For a "recovery" trial: points gained over the best candidate before it (the same recipe without the new step).</param>
 public sealed record TuneTrial(
     int Index,
     string Phase,
@@ -15,7 +17,9 @@ public sealed record TuneTrial(
     long Bytes,
     double Score,
     double OutputSqnrDb,
-    bool Met);
+    bool Met,
+    string Recovery = "",
+    double? Gain = null);
 
 /// <summary>
 /// What the search found: whether the target holds, the chosen model (smallest meeting the target, or

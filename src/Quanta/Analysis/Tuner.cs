@@ -61,6 +61,16 @@ public sealed class Tuner
             if (top1 > bestTop1) (best, bestTop1) = (recipe, top1);
         }
 
+        // 1b. Recovery steps on the best of those: kept when they gain, named with their gain in the trial table.
+        foreach (var steps in RecoveryCandidates(best))
+        {
+            if (Exhausted) break;
+            var recipe = best with { Recovery = steps };
+            var (top1, met) = Try(recipe, "recovery", Precision.Start, [], baseline: bestTop1);
+            if (met) return Finish([]);
+            if (top1 > bestTop1) (best, bestTop1) = (recipe, top1);
+        }
+
         // 2. Rank layers once ("only this layer quantized" on the search subset), then raise the fewest.
         var ranking = Exhausted ? [] : SensitivityAnalyzer.Analyze(_calibrated, best, _search, new SensitivityOptions(Inverse: false), _progress).Layers;
         var layers = Layer.Of(_calibrated.Quantize(best).Plan).ToDictionary(l => l.Name);
@@ -89,10 +99,24 @@ public sealed class Tuner
 
     bool Exhausted => _trials.Count >= _options.MaxTrials;
 
-    /// <summary>Evaluates one candidate; when it meets the target on the subset, confirms it on the full data.</summary>
-    (double Score, bool Met) Try(ResolvedRecipe recipe, string phase, Precision precision, IEnumerable<Layer> raised)
+    /// <summary>
+    /// Bias correction, then AdaRound with it, each on top of what the recipe already asks for. Only
+    /// where rounding error is large enough for them to matter — weights below 8 bits or one scale per
+    /// tensor — since each costs passes over the calibration data (bias correction one per layer).
+    /// </summary>
+    IEnumerable<Recovery.RecoveryOptions> RecoveryCandidates(ResolvedRecipe recipe)
     {
-        var q = _calibrated.Quantize(recipe);
+        var current = recipe.Recovery;
+        if (!_options.Recovery || (Numerics.QuantTypeInfo.Bits(recipe.WeightType) >= 8 && recipe.PerChannel)) yield break;
+        if (!current.BiasCorrection) yield return current = current with { BiasCorrection = true };
+        if (!current.AdaRound) yield return current with { AdaRound = true };
+    }
+
+    /// <summary>Evaluates one candidate; when it meets the target on the subset, confirms it on the full data.</summary>
+    /// <param name="baseline">For a recovery trial, the score of the same recipe without the step: the trial records its gain.</param>
+    (double Score, bool Met) Try(ResolvedRecipe recipe, string phase, Precision precision, IEnumerable<Layer> raised, double? baseline = null)
+    {
+        var q = _calibrated.Quantize(recipe, _progress);
         var score = _search.Score(q.Model, _progress, $"trial {_trials.Count + 1}");
         double top1 = score.Points(_search.Metric);
         bool met = top1 >= _target;
@@ -100,7 +124,9 @@ public sealed class Tuner
         var raisedNames = raised.Select(l => l.Name).ToList();
         // auto names what it chose, so the trial table shows what auto gained over each single method.
         string method = q.Auto is { } auto ? $"auto: {ObserverFactory.Name(auto.Method)}{(auto.Tensors.Count > 0 ? $" +{auto.Tensors.Count}" : "")}" : ObserverFactory.Name(recipe.Method);
-        var trial = new TuneTrial(_trials.Count + 1, phase, method, precision.ToString(), raisedNames.Count, bytes, top1, score.SqnrDb, met);
+        string recovery = recipe.Recovery.Describe();
+        double? gain = baseline is { } b && !double.IsNegativeInfinity(b) ? top1 - b : null;
+        var trial = new TuneTrial(_trials.Count + 1, phase, method, precision.ToString(), raisedNames.Count, bytes, top1, score.SqnrDb, met, recovery, gain);
         _trials.Add(trial);
         OutputAgreement? confirmed = null;
         if (met && _confirm is not null && !Exhausted)
@@ -110,7 +136,7 @@ public sealed class Tuner
             double fullTarget = _options.Target(full.ReferencePoints);
             double fullScore = confirmed.Points(full.Metric);
             met = fullScore >= fullTarget;
-            trial = new TuneTrial(_trials.Count + 1, "confirm", method, precision.ToString(), raisedNames.Count, bytes, fullScore, confirmed.SqnrDb, met);
+            trial = new TuneTrial(_trials.Count + 1, "confirm", method, precision.ToString(), raisedNames.Count, bytes, fullScore, confirmed.SqnrDb, met, recovery);
             _trials.Add(trial);
         }
         else if (met && _confirm is not null) met = false;   // no budget left to confirm: not proven

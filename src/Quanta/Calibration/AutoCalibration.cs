@@ -61,7 +61,8 @@ public static class AutoCalibration
             () => ReferenceRun.Of(prepared, heldOut ? split.HeldOut : calibration, new ScoreOptions(recipe.CalibBatch, Metric: Metric.Sqnr), ScoringRuntime(runtime)), heldOut, progress);
 
         var final = Resolve(tensors, t => histograms[t].All(), t => plan.Tensors[t].Spec, choice.MethodFor, recipe.Calibration);
-        var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock);
+        // Candidates are scored without recovery (ranges are what they compare); the chosen one gets it.
+        var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock, StaticQuantizer.Recover(recipe, calibration, runtime, progress));
         result.Model.SetMetadata(MetadataKey, choice.Describe());
         return result with { Auto = choice };
     }

@@ -93,12 +93,7 @@ public static class DataSource
 
     static readonly string[] GenericDataKeys = ["x", "images", "data", "input"];
 
-    static long Samples(NpyEntry entry)
-    {
-        using var s = entry.Open();
-        var shape = NpyHeader.Read(s, entry.What).Shape;
-        return shape.Length == 0 ? -1 : shape[0];
-    }
+    static long Samples(NpyEntry entry) => entry.Header.Shape is { Length: > 0 } shape ? shape[0] : -1;
 
     static IDataset OpenArrays(string path, List<(string? Name, NpyEntry Entry)> arrays, NpyEntry? labels, DataOptions options)
     {

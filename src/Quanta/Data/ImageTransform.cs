@@ -16,7 +16,7 @@ internal sealed class ImageTransform
     byte[] _converted = [];
     ResizePlan? _plan;
 
-    /// <param name="height">Output height; with width 0 and 0 the source size is kept (and must equal <paramref name="sourceHeight"/>).</param>
+    /// <param name="height">Output height; with width 0 and 0 the source size is kept (and must equal the source height).</param>
     public ImageTransform(int height, int width, int channels, Layout layout, Normalization norm)
     {
         _resize = height > 0 && width > 0;

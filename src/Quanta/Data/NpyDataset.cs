@@ -28,7 +28,7 @@ internal sealed class NpyDataset : StreamedDataset
     public NpyDataset(NpyEntry entry, NpyEntry? labels, DataOptions options)
     {
         _entry = entry;
-        using (var s = entry.Open()) _header = NpyHeader.Read(s, entry.What);
+        _header = entry.Header;
         var shape = _header.Shape;
         if (shape.Length < 2)
             throw QuantaException.BadInput($"{entry.What}: array of shape ({string.Join(", ", shape)}) needs a sample axis: shape [N, ...]");

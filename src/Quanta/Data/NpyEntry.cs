@@ -68,6 +68,19 @@ internal sealed class NpyEntry
         return null;
     }
 
+    NpyHeader? _header;
+
+    /// <summary>The array's header, read once however many readers ask (type, shape, data offset).</summary>
+    public NpyHeader Header
+    {
+        get
+        {
+            if (_header is null)
+                using (var s = Open()) _header = NpyHeader.Read(s, What);
+            return _header;
+        }
+    }
+
     public Stream Open()
     {
         if (_member is null) return DataStreams.OpenRead(_file);

@@ -17,16 +17,12 @@ internal sealed class RawNpyColumn
     public int Total { get; }
     public long[] SampleShape { get; }
 
-    public static bool Handles(NpyEntry entry)
-    {
-        using var s = entry.Open();
-        return NpyHeader.Read(s, entry.What).Type is NpyType.Int32 or NpyType.Int64 or NpyType.Bool;
-    }
+    public static bool Handles(NpyEntry entry) => entry.Header.Type is NpyType.Int32 or NpyType.Int64 or NpyType.Bool;
 
     public RawNpyColumn(NpyEntry entry, DataOptions options)
     {
         _entry = entry;
-        using (var s = entry.Open()) _header = NpyHeader.Read(s, entry.What);
+        _header = entry.Header;
         var shape = _header.Shape;
         if (shape.Length < 1 || shape[0] > int.MaxValue)
             throw QuantaException.BadInput($"{entry.What}: array of shape ({string.Join(", ", shape)}) needs a sample axis: shape [N, ...]");

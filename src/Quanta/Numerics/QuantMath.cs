@@ -394,10 +394,19 @@ public static class QuantMath
             signal += r * r;
             noise += d * d;
         }
-        if (double.IsNaN(signal) || double.IsNaN(noise)) return float.NaN;
+        return (float)SqnrDb(signal, noise);
+    }
+
+    /// <summary>
+    /// <c>10·log10(signal / noise)</c> from sums of squares (streaming accumulators call this too):
+    /// no noise gives +<see cref="SqnrCapDb"/>, noise on a zero signal −<see cref="SqnrCapDb"/>, NaN stays NaN.
+    /// </summary>
+    public static double SqnrDb(double signal, double noise)
+    {
+        if (double.IsNaN(signal) || double.IsNaN(noise)) return double.NaN;
         if (noise == 0) return SqnrCapDb;
         if (signal == 0) return -SqnrCapDb;
-        return (float)Math.Clamp(10 * Math.Log10(signal / noise), -SqnrCapDb, SqnrCapDb);
+        return Math.Clamp(10 * Math.Log10(signal / noise), -SqnrCapDb, SqnrCapDb);
     }
 
     /// <summary>Cosine similarity in double; two zero vectors are identical (1), one zero vector gives 0.</summary>

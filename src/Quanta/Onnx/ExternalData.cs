@@ -11,7 +11,7 @@ namespace Quanta.Onnx;
 /// <para>
 /// Large external tensors are not read at load: they stay on disk as lazy handles whose
 /// location is rewritten to the checked absolute path (with offset and length filled in),
-/// so each is self-describing and <see cref="Read"/> fetches its bytes only when a pass asks.
+/// so each is self-describing and <see cref="Read(Quanta.Onnx.Proto.TensorProto)"/> fetches its bytes only when a pass asks.
 /// Such absolute locations exist only in memory: <see cref="Write"/> copies every on-disk
 /// tensor into the output's side file and <see cref="Inline"/> reads them for an in-memory
 /// runtime session, so no model leaves this process pointing outside its folder.

@@ -11,6 +11,7 @@ namespace Quanta.Onnx;
 /// The scratch file lives in the temporary folder and is deleted when the process exits (or, if it
 /// was killed, by the next process that spills).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the process: ProcessExit deletes its file.")]
 public sealed class TensorSpill
 {
     const int Alignment = 4096;

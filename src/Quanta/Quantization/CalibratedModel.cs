@@ -29,6 +29,8 @@ public sealed class CalibratedModel
     readonly List<(string Pass, int Rewrites)> _preparation;
     readonly StaticQuantizer.CalibrationSummary _calibration;
     readonly IDataset _scoring;
+    /// <summary>Every calibration sample: what AdaRound and bias correction run on.</summary>
+    readonly IDataset _data;
     readonly bool _heldOut;
     readonly RuntimeOptions? _runtime;
     /// <summary>--method auto's choice, made once on the first recipe that asks for it and kept for the rest.</summary>
@@ -40,8 +42,9 @@ public sealed class CalibratedModel
     public IReadOnlyDictionary<string, Histogram> Histograms => _histograms;
 
     CalibratedModel(Model prepared, List<(string, int)> preparation, StaticQuantizer.CalibrationSummary calibration,
-        Dictionary<string, Tee> statistics, ResolvedRecipe calibratedWith, IDataset scoring, bool heldOut, RuntimeOptions? runtime)
+        Dictionary<string, Tee> statistics, ResolvedRecipe calibratedWith, IDataset data, IDataset scoring, bool heldOut, RuntimeOptions? runtime)
     {
+        _data = data;
         Prepared = prepared;
         _preparation = preparation;
         _calibration = calibration;
@@ -70,24 +73,31 @@ public sealed class CalibratedModel
         var statistics = run.Observers.ToDictionary(kv => kv.Key, kv => (Tee)kv.Value);
         var summary = new StaticQuantizer.CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, clock.Elapsed.TotalSeconds);
         bool heldOut = split.HeldOutCount > 0;
-        return new CalibratedModel(prepared, preparation, summary, statistics, recipe, heldOut ? split.HeldOut : calibration, heldOut, runtime);
+        return new CalibratedModel(prepared, preparation, summary, statistics, recipe, calibration, heldOut ? split.HeldOut : calibration, heldOut, runtime);
     }
 
-    /// <summary>Plans, resolves and writes <paramref name="recipe"/> on the calibrated statistics.</summary>
-    public QuantizeResult Quantize(ResolvedRecipe recipe)
+    /// <summary>
+    /// Plans, resolves and writes <paramref name="recipe"/> on the calibrated statistics, with its
+    /// recovery steps (AdaRound, bias correction: they run on the calibration samples again).
+    /// </summary>
+    public QuantizeResult Quantize(ResolvedRecipe recipe, IProgress<WorkProgress>? progress = null)
     {
+        // Equalization rewrote the prepared graph before calibration: a recipe cannot switch it now.
+        if (recipe.Recovery.Equalize != _calibratedWith.Recovery.Equalize)
+            throw QuantaException.BadInput($"--equalize: the model was calibrated {(_calibratedWith.Recovery.Equalize ? "with" : "without")} cross-layer equalization; calibrate again to change it");
         var clock = Stopwatch.StartNew();
         // A branch the calibration data never took has no statistics: its nodes stay float.
         var plan = Planner.WithoutUnobserved(Prepared.Graph, recipe, Planner.Plan(Prepared.Graph, recipe),
             t => _histograms.TryGetValue(t, out var h) && h.Count > 0);
         var toCalibrate = plan.TensorsToCalibrate.ToList();
-        if (recipe.Method == CalibrationMethod.Auto) return QuantizeAuto(recipe, plan, toCalibrate, clock);
+        var recover = StaticQuantizer.Recover(recipe, _data, _runtime, progress);
+        if (recipe.Method == CalibrationMethod.Auto) return QuantizeAuto(recipe, plan, toCalibrate, clock, recover);
         var ranges = new Dictionary<string, (float Min, float Max)>(toCalibrate.Count);
         foreach (var t in toCalibrate) ranges[t] = Range(t, recipe, plan.Tensors[t].Spec);
-        return StaticQuantizer.Write(Prepared, _preparation, plan, ranges, recipe, _calibration, clock);
+        return StaticQuantizer.Write(Prepared, _preparation, plan, ranges, recipe, _calibration, clock, recover);
     }
 
-    QuantizeResult QuantizeAuto(ResolvedRecipe recipe, QuantPlan plan, List<string> tensors, Stopwatch clock)
+    QuantizeResult QuantizeAuto(ResolvedRecipe recipe, QuantPlan plan, List<string> tensors, Stopwatch clock, Func<Model, QuantPlan, Model>? recover)
     {
         foreach (var t in tensors)
             if (!_statistics.ContainsKey(t)) throw new InvalidOperationException($"tensor '{t}' was not observed during calibration");
@@ -95,7 +105,7 @@ public sealed class CalibratedModel
             ranges => StaticQuantizer.Write(Prepared, _preparation, plan, ranges, recipe, _calibration, Stopwatch.StartNew()).Model,
             () => ReferenceRun.Of(Prepared, _scoring, new ScoreOptions(recipe.CalibBatch, Metric: Metric.Sqnr), AutoCalibration.ScoringRuntime(_runtime)), _heldOut, null);
         var final = AutoCalibration.Resolve(tensors, t => _histograms[t], t => plan.Tensors[t].Spec, _auto.MethodFor, recipe.Calibration);
-        var result = StaticQuantizer.Write(Prepared, _preparation, plan, final, recipe, _calibration, clock);
+        var result = StaticQuantizer.Write(Prepared, _preparation, plan, final, recipe, _calibration, clock, recover);
         result.Model.SetMetadata(AutoCalibration.MetadataKey, _auto.Describe());
         return result with { Auto = _auto };
     }

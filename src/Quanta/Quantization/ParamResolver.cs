@@ -8,21 +8,40 @@ namespace Quanta.Quantization;
 /// Fills a plan's parameters once activation ranges are known: activations from their
 /// calibrated range, weights from their values (per channel or per tensor), biases as int32
 /// with scale = input scale × weight scale and zero point 0, as integer kernels require.
+/// The one place that does so: static PTQ passes calibrated ranges, QAT its trained scales.
 /// </summary>
-static class ParamResolver
+public static class ParamResolver
 {
+    /// <summary>
+    /// Static PTQ: each activation's parameters from its calibrated range; tensors that share a scale
+    /// (a Concat's inputs and output, <see cref="QuantPlan.ShareScale"/>) from the union of their ranges.
+    /// </summary>
     public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
     {
-        // Tensors that share a scale (a Concat's inputs and output) take the union of their ranges.
-        foreach (var group in plan.TensorsToCalibrate.GroupBy(plan.ParamsSource))
-        {
-            float min = group.Min(t => ranges[t].Min), max = group.Max(t => ranges[t].Max);
-            plan.SetParams(group.Key, QuantMath.FromRange(min, max, plan.Tensors[group.Key].Spec));
-        }
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && !plan.Params.ContainsKey(t.Name)))
+        var union = plan.TensorsToCalibrate.GroupBy(plan.ParamsSource)
+            .ToDictionary(group => group.Key, group => (Min: group.Min(t => ranges[t].Min), Max: group.Max(t => ranges[t].Max)));
+        Resolve(g, plan, t => QuantMath.FromRange(union[t.Name].Min, union[t.Name].Max, t.Spec));
+    }
+
+    /// <summary>
+    /// Parameters from any source: <paramref name="activation"/> for each activation that owns its
+    /// parameters, <paramref name="weight"/> (null or returning null: from the weight's values) for
+    /// weights; activations sharing another's parameters (SameAs, shared scales) and int32 biases follow from those.
+    /// </summary>
+    public static void Resolve(Graph g, QuantPlan plan, Func<TensorPlan, QuantParams> activation, Func<TensorPlan, QuantParams?>? weight = null)
+    {
+        // An activation owns its parameters unless it derives from another's (SameAs) or shares another's scale.
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) == t.Name))
+            plan.SetParams(t.Name, activation(t));
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) != t.Name))
             plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {
+            if (weight?.Invoke(t) is { } given)
+            {
+                plan.SetParams(t.Name, given);
+                continue;
+            }
             var tensor = g.FindInitializer(t.Name)!;
             var values = Tensors.ToFloats(tensor);
             var shape = tensor.Dims.ToArray();

@@ -146,6 +146,7 @@ public sealed class PlanBuilder
         Output(activation.Output[0]);
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Op quantizers read everything through the builder they declare on.")]
     public long Attribute(NodeProto node, string name, long fallback) =>
         node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
 }

@@ -55,6 +55,7 @@ public static class Planner
             builder.Begin(node);
             var quantizer = OpRegistry.For(node.Domain, node.OpType);
             if (quantizer is null) { builder.KeepFloat("no quantized form"); continue; }
+            if (recipe.ForcedFloat.TryGetValue(node.Output[0], out var why)) { builder.KeepFloat(why); continue; }
             if (opTypes is not null && !opTypes.Contains(node.OpType)) { builder.KeepFloat("op type not selected (--op-types)"); continue; }
             if (exclude.Matches(node.Name)) { builder.KeepFloat("excluded (--exclude)"); continue; }
             if (builder.Override(node)?.Quantize == false) { builder.KeepFloat("kept float by the recipe"); continue; }

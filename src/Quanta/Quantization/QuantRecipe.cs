@@ -147,6 +147,12 @@ public sealed record ResolvedRecipe(
     /// <summary>Accuracy recovery around planning (none by default).</summary>
     public Recovery.RecoveryOptions Recovery { get; init; } = Quanta.Recovery.RecoveryOptions.None;
 
+    /// <summary>
+    /// Nodes kept float by a plan transform (latency placement), keyed by the node's first output
+    /// (unique, and present where node names are not), with the reason the summary shows.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ForcedFloat { get; init; } = new Dictionary<string, string>();
+
     public QuantSpec ActivationSpec => new(ActivationType, SymmetricActivations);
     public QuantSpec WeightSpec => new(WeightType, SymmetricWeights, ReduceRange);
 

@@ -22,4 +22,11 @@ public sealed record QuantizeResult(
 {
     /// <summary>What `--method auto` scored and chose (null for every other method).</summary>
     public Calibration.AutoChoice? Auto { get; init; }
+
+    /// <summary>
+    /// Writes the same calibrated model again under another recipe (one that keeps more nodes float,
+    /// see <see cref="ResolvedRecipe.ForcedFloat"/>), without calibrating again; the flag says whether
+    /// accuracy recovery runs again (a timing variant does not need it: weights do not change speed).
+    /// </summary>
+    internal Func<ResolvedRecipe, bool, QuantizeResult>? Rewrite { get; init; }
 }

@@ -34,12 +34,19 @@ public static class StaticQuantizer
             .ToDictionary(r => r.Key, r => r.Range);
         double calibrationSeconds = calibrationClock.Elapsed.TotalSeconds;
 
-        Func<Model, QuantPlan, Model>? recover = recipe.Recovery.AfterPlanning
+        return Write(prepared, preparation, plan, ranges, recipe,
+            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock,
+            Recover(recipe, calibration, runtime, progress));
+    }
+
+    /// <summary>
+    /// The recipe's recovery steps that run once parameters are known (AdaRound, bias correction), as
+    /// <see cref="Write"/>'s <c>recover</c>; null when it asks for none. Every static path passes it on.
+    /// </summary>
+    internal static Func<Model, QuantPlan, Model>? Recover(ResolvedRecipe recipe, IDataset calibration, RuntimeOptions? runtime, IProgress<WorkProgress>? progress) =>
+        recipe.Recovery.AfterPlanning
             ? (model, resolved) => Recovery.WeightRecovery.Apply(model, resolved, recipe.Recovery, calibration, recipe.CalibBatch, runtime, progress)
             : null;
-        return Write(prepared, preparation, plan, ranges, recipe,
-            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock, recover);
-    }
 
     /// <summary>
     /// The graph every static path plans on: normalised, then (with --smoothquant) smoothed on the
@@ -82,7 +89,13 @@ public static class StaticQuantizer
         var chosen = plan.TensorsToCalibrate
             .Select(t => new ChosenRange(t, ranges[t].Min, ranges[t].Max, plan.Params[t].Scale[0], plan.Params[t].ZeroPoint[0])).ToList();
         return new QuantizeResult(quantized, recipe, plan, chosen, preparation, calibration.Samples, calibration.Seconds, clock.Elapsed.TotalSeconds,
-            CollapsedChannels.Find(prepared.Graph, plan));
+            CollapsedChannels.Find(prepared.Graph, plan))
+        {
+            // A variant plans only tensors whose ranges are known here; nodes around any other stay float.
+            Rewrite = (variant, recovery) => Write(prepared, preparation,
+                Planner.WithoutUnobserved(prepared.Graph, variant, Planner.Plan(prepared.Graph, variant), ranges.ContainsKey),
+                ranges, variant, calibration, Stopwatch.StartNew(), recovery ? recover : null),
+        };
     }
 
     public static string Version => typeof(StaticQuantizer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

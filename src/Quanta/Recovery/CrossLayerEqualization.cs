@@ -19,6 +19,15 @@ namespace Quanta.Recovery;
 /// channel, so the model computes exactly what it did. The pairs are revisited until the scales
 /// settle, since a layer in the middle of a chain belongs to two pairs.
 /// </para>
+/// <para>
+/// High-bias absorption (same paper, §4.3) follows: where A's pre-activation channel i can never
+/// fall below c_i &gt; 0, Relu(x − c_i) = Relu(x) − c_i, so c_i leaves A's bias (and the ReLU6 bound)
+/// and re-enters B's bias as W_B·c. The activation's quantization range then starts at its real
+/// floor. The paper estimates c from batch-norm statistics (μ − 3σ), which changes the model
+/// slightly; here c is the bound that holds for every input — A's input must be bounded
+/// (a ReLU6, or a bound from an earlier pair) and B must read every tap (a Gemm or an unpadded
+/// Conv, MobileNetV2's projections) — so the float outputs stay exactly as they were.
+/// </para>
 /// </summary>
 public sealed class CrossLayerEqualization : IGraphPass
 {
@@ -40,9 +49,30 @@ public sealed class CrossLayerEqualization : IGraphPass
             foreach (var p in pairs) largest = Math.Max(largest, p.Equalize());
             if (largest < Settled) break;
         }
+        AbsorbHighBiases(g, pairs);
         foreach (var p in pairs) p.Store(g);
         g.SortTopologically();
         return pairs.Count;
+    }
+
+    /// <summary>Number of channels whose bias moved forward in the last <see cref="Apply"/>.</summary>
+    public int AbsorbedChannels { get; private set; }
+
+    /// <summary>
+    /// In execution order, so a pair reads its input bound after the pair before it lowered that bound.
+    /// </summary>
+    void AbsorbHighBiases(Graph g, List<Pair> pairs)
+    {
+        var bounded = pairs.Where(p => p.OutputHigh is not null).ToDictionary(p => p.ActivationOutput!);
+        AbsorbedChannels = 0;
+        foreach (var p in pairs)
+        {
+            string input = p.A.Node.Input[0];
+            float[]? high = bounded.TryGetValue(input, out var before) ? before.OutputHigh
+                : g.Producer(input) is { OpType: "Clip" } clip && ClipFromZero(g, clip, out float hi) && float.IsFinite(hi) ? Enumerable.Repeat(hi, p.A.InChannels).ToArray()
+                : null;
+            if (high is not null) AbsorbedChannels += p.AbsorbHighBias(g, high);
+        }
     }
 
     /// <summary>
@@ -112,6 +142,38 @@ public sealed class CrossLayerEqualization : IGraphPass
     sealed class Pair(LinearLayer a, LinearLayer b, NodeProto? activation, float clipHigh)
     {
         float[]? _bound;
+        public LinearLayer A => a;
+        /// <summary>The activation's output (the Min's, once a ReLU6 is split), null without one.</summary>
+        public string? ActivationOutput => activation?.Output[0];
+        /// <summary>Per channel, the largest value the activation can output (a split ReLU6's bound), or null.</summary>
+        public float[]? OutputHigh => _bound;
+
+        /// <summary>
+        /// Moves c_i = the lowest value A's channel i can take (when positive) out of A's bias into
+        /// B's; returns how many channels moved. <paramref name="inputHigh"/>: A's input bound per channel.
+        /// </summary>
+        public int AbsorbHighBias(Graph g, float[] inputHigh)
+        {
+            if (activation is null || a.Bias is null || !b.Unpadded()) return 0;
+            var low = a.LowestOutputs(inputHigh);
+            var c = new float[low.Length];
+            int moved = 0;
+            for (int i = 0; i < c.Length; i++)
+            {
+                // Never past the ReLU6 bound: the channel would be a constant anyway.
+                c[i] = Math.Max(0f, _bound is null ? low[i] : Math.Min(low[i], _bound[i]));
+                if (c[i] > 0) moved++;
+            }
+            if (moved == 0) return 0;
+            for (int i = 0; i < c.Length; i++)
+            {
+                a.Bias[i] -= c[i];
+                if (_bound is not null) _bound[i] -= c[i];
+            }
+            b.EnsureBias(g);
+            b.AbsorbInputShift(c);
+            return moved;
+        }
         string? _boundName;
         int _rank;
 

@@ -121,6 +121,47 @@ sealed class LinearLayer(NodeProto node, long[] shape, float[] weight, float[]? 
     /// <summary>Multiplies the weights reading input channel c by <paramref name="factors"/>[c].</summary>
     public void MultiplyInputs(float[] factors) => ForEachInputChannel((c, i) => Weight[i] *= factors[c]);
 
+    /// <summary>
+    /// The smallest value each output channel can take (bias included) when input channel c ranges
+    /// over [0, <paramref name="inputHigh"/>[c]]: every negative weight meets its input's top, every
+    /// positive one a zero. Zero padding stays inside that interval, so the bound holds everywhere.
+    /// </summary>
+    public float[] LowestOutputs(float[] inputHigh)
+    {
+        var low = new double[OutChannels];
+        if (Bias is not null)
+            for (int o = 0; o < low.Length; o++) low[o] = Bias[o];
+        ForEachInputChannel((c, i) => { if (Weight[i] < 0) low[OutputOf(i)] += Weight[i] * (double)inputHigh[c]; });
+        return low.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>
+    /// Folds a constant <paramref name="shift"/>[c] added to input channel c into the bias
+    /// (bias[o] += Σ w·shift over the weights reading c). Exact only where every output reads
+    /// every tap, so for a Gemm or an unpadded Conv: see <see cref="Unpadded"/>.
+    /// </summary>
+    public void AbsorbInputShift(float[] shift)
+    {
+        var added = new double[OutChannels];
+        ForEachInputChannel((c, i) => added[OutputOf(i)] += Weight[i] * (double)shift[c]);
+        for (int o = 0; o < added.Length; o++) Bias![o] += (float)added[o];
+    }
+
+    /// <summary>A Gemm, or a Conv without padding: a constant input shows up whole in every output.</summary>
+    public bool Unpadded()
+    {
+        if (Node.OpType == "Gemm") return true;
+        foreach (var a in Node.Attribute)
+        {
+            if (a.Name == "pads" && a.Ints.Any(p => p != 0)) return false;
+            if (a.Name == "auto_pad" && a.S.ToStringUtf8() is not ("NOTSET" or "VALID" or "")) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The output channel weight element <paramref name="index"/> belongs to.</summary>
+    int OutputOf(int index) => OutAxis == 0 ? index / RowLength : index % (int)WeightShape[1];
+
     /// <summary>Calls <paramref name="visit"/>(input channel, weight index) for every weight element.</summary>
     void ForEachInputChannel(Action<int, int> visit)
     {

@@ -103,7 +103,7 @@ public static class Benchmark
     }
 
     /// <summary>Pre-built synthetic inputs and the names to run them with: nothing is allocated per run but ONNX Runtime's outputs.</summary>
-    sealed class Request : IDisposable
+    internal sealed class Request : IDisposable
     {
         readonly InferenceSession _session;
         readonly OrtValue[] _inputs;

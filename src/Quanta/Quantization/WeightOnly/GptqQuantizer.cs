@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Quanta.Quantization.WeightOnly;
 
 /// <summary>
@@ -44,7 +46,7 @@ public static class GptqQuantizer
                 double f = u[row * k + j];
                 if (f == 0) continue;
                 var target = work.AsSpan(j * n, n);
-                for (int c = 0; c < n; c++) target[c] -= err[c] * f;
+                TensorPrimitives.MultiplyAdd(err, -f, target, target); // SIMD across the N columns
             }
         }
         return r;
@@ -93,16 +95,14 @@ public static class GptqQuantizer
     {
         for (int j = 0; j < k; j++)
         {
-            double d = a[j * k + j];
-            for (int p = 0; p < j; p++) d -= a[j * k + p] * a[j * k + p];
+            var rowJ = a.AsSpan(j * k, j);
+            double d = a[j * k + j] - TensorPrimitives.Dot(rowJ, rowJ);
             if (!(d > 0)) return false;
             d = Math.Sqrt(d);
             a[j * k + j] = d;
             for (int i = j + 1; i < k; i++)
             {
-                double s = a[i * k + j];
-                for (int p = 0; p < j; p++) s -= a[i * k + p] * a[j * k + p];
-                a[i * k + j] = s / d;
+                a[i * k + j] = (a[i * k + j] - TensorPrimitives.Dot(a.AsSpan(i * k, j), rowJ)) / d;
             }
         }
         return true;
@@ -111,23 +111,19 @@ public static class GptqQuantizer
     /// <summary>H⁻¹ = L⁻ᵀ·L⁻¹ from the lower factor in <paramref name="l"/> (full symmetric result).</summary>
     static double[] InverseFromCholesky(double[] l, int k)
     {
-        var li = new double[k * k]; // L⁻¹, lower
+        // L⁻¹ (lower) kept transposed, column j of L⁻¹ as row j, so both sums below are contiguous dot products.
+        var liT = new double[k * k];
         for (int i = 0; i < k; i++)
         {
-            li[i * k + i] = 1 / l[i * k + i];
+            liT[i * k + i] = 1 / l[i * k + i];
             for (int j = 0; j < i; j++)
-            {
-                double s = 0;
-                for (int p = j; p < i; p++) s -= l[i * k + p] * li[p * k + j];
-                li[i * k + j] = s / l[i * k + i];
-            }
+                liT[j * k + i] = -TensorPrimitives.Dot(l.AsSpan(i * k + j, i - j), liT.AsSpan(j * k + j, i - j)) / l[i * k + i];
         }
         var inv = new double[k * k];
         for (int i = 0; i < k; i++)
             for (int j = 0; j <= i; j++)
             {
-                double s = 0;
-                for (int p = i; p < k; p++) s += li[p * k + i] * li[p * k + j];
+                double s = TensorPrimitives.Dot(liT.AsSpan(i * k + i, k - i), liT.AsSpan(j * k + i, k - i));
                 inv[i * k + j] = s;
                 inv[j * k + i] = s;
             }

@@ -22,7 +22,7 @@ public static class HessianCollector
     public static Dictionary<string, InputStatistics> CollectStatistics(Model prepared, IReadOnlyDictionary<string, int> inputs, IDataset data,
         int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
-        var sums = inputs.ToDictionary(kv => kv.Key, kv => new Accumulator(kv.Value));
+        var sums = inputs.ToDictionary(kv => kv.Key, kv => new HessianAccumulator(kv.Value));
         var tapped = Calibration.BodyTaps.Expose(prepared, inputs.Keys); // layers inside control-flow bodies too
         using var runner = new ModelRunner(tapped.Model, runtime, tapped.TensorOf.Keys.ToList());
         int seen = 0;
@@ -36,51 +36,6 @@ public static class HessianCollector
             progress?.Report(new WorkProgress("collecting activation statistics", seen, data.Count));
         }
         return sums.ToDictionary(kv => kv.Key, kv => new InputStatistics(kv.Value.Hessian(), kv.Value.MeanAbs()));
-    }
-
-    sealed class Accumulator(int k)
-    {
-        readonly double[] _sum = new double[k * k];
-        readonly float[] _batch = new float[k * k];
-        readonly double[] _abs = new double[k];
-        long _rows;
-
-        public void Add(ReadOnlySpan<float> values)
-        {
-            if (values.Length % k != 0) throw new InvalidOperationException($"activation of {values.Length} values is not a multiple of K = {k}");
-            // Accumulate a batch in float with SIMD, then fold into double so long runs don't lose precision.
-            Array.Clear(_batch);
-            int rows = values.Length / k;
-            for (int r = 0; r < rows; r++)
-            {
-                var x = values.Slice(r * k, k);
-                for (int i = 0; i < k; i++)
-                {
-                    float xi = x[i];
-                    _abs[i] += Math.Abs(xi);
-                    if (xi == 0) continue;
-                    var row = _batch.AsSpan(i * k, k);
-                    TensorPrimitives.MultiplyAdd(x, xi, row, row);
-                }
-            }
-            for (int i = 0; i < _sum.Length; i++) _sum[i] += _batch[i];
-            _rows += rows;
-        }
-
-        public double[] MeanAbs()
-        {
-            var m = new double[k];
-            for (int i = 0; i < k; i++) m[i] = _rows > 0 ? _abs[i] / _rows : 0;
-            return m;
-        }
-
-        public double[] Hessian()
-        {
-            var h = new double[_sum.Length];
-            double f = _rows > 0 ? 2.0 / _rows : 0;
-            for (int i = 0; i < h.Length; i++) h[i] = _sum[i] * f;
-            return h;
-        }
     }
 }
 

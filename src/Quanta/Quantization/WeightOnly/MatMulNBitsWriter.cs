@@ -40,18 +40,32 @@ static class MatMulNBitsWriter
 
     static int PackedCount(int count, int bits) => (count * bits + 7) / 8;
 
-    /// <summary>Column-major blocks; rows past K (the last block's padding) are left 0, which no input row reads.</summary>
+    /// <summary>
+    /// Column-major blocks; rows past K (the last block's padding) are left 0, which no input row reads.
+    /// Each output byte is assembled from its perByte consecutive values of one column in a single
+    /// write, walking the column's rows in order (no per-element division: this runs over every weight).
+    /// </summary>
     internal static byte[] PackB(BlockwiseWeight q)
     {
         int bits = q.Grid.StorageBits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
         var packed = new byte[q.N * q.Blocks * blob];
         Parallel.For(0, q.N, n =>
         {
-            int column = n * q.Blocks * blob;
-            for (int k = 0; k < q.K; k++)
+            var column = q.Q.AsSpan(n * q.K, q.K);
+            var target = packed.AsSpan(n * q.Blocks * blob, q.Blocks * blob);
+            for (int b = 0; b < q.Blocks; b++)
             {
-                int b = k / q.BlockSize, i = k % q.BlockSize;
-                packed[column + b * blob + i / perByte] |= (byte)(q.Q[n * q.K + k] << (i % perByte * bits));
+                int start = b * q.BlockSize, len = Math.Min(q.BlockSize, q.K - start);
+                var rows = column.Slice(start, len);
+                var bytes = target.Slice(b * blob, blob);
+                if (bits == 4)
+                {
+                    int i = 0, o = 0;
+                    for (; i + 1 < len; i += 2, o++) bytes[o] = (byte)(rows[i] | rows[i + 1] << 4);
+                    if (i < len) bytes[o] = rows[i];
+                }
+                else
+                    for (int i = 0; i < len; i++) bytes[i / perByte] |= (byte)(rows[i] << (i % perByte * bits));
             }
         });
         return packed;

@@ -58,8 +58,12 @@ public static class WeightOnlyQuantizer
                 else { layers.Add(layer); scopeOf[node] = scope; }
             }
 
+        // GPTQ needs one Hessian per layer input and nothing else: collected block by block, each block's
+        // layers quantized before the next block runs (AWQ and --keep-8bit auto rank all layers first).
+        var segments = options.Algorithm == WeightOnlyAlgorithm.Gptq && calibration is not null && !options.Keep8BitAuto
+            ? GraphSegments.Split(model, layers) : null;
         Dictionary<string, InputStatistics>? stats = null;
-        if (calibration is not null && (options.NeedsCalibration || options.Keep8BitAuto))
+        if (calibration is not null && segments is null && (options.NeedsCalibration || options.Keep8BitAuto))
         {
             var inputs = new Dictionary<string, int>();
             foreach (var l in layers) inputs[l.Input] = l.K;
@@ -75,33 +79,58 @@ public static class WeightOnlyQuantizer
         // write its nodes, and move the new tensors to the spill file, so memory never holds more
         // than one layer's weight whatever the model size. In-memory models take the same loop.
         var spill = TensorSpill.For(model);
+        bool bfloat16 = BFloat16Widening.Applies(model);
         int done = 0;
-        foreach (var layer in layers)
+        if (segments is not null)
+        {
+            notes.Add($"GPTQ calibrated block by block: {segments.Count} segments of the graph run one at a time, each one's layers quantized before the next");
+            BlockwiseCalibration.Run(model, segments, calibration!, options.CalibBatch, runtime, progress,
+                (segment, hessians) => { foreach (var layer in segment.Layers) QuantizeLayer(layer, hessians[layer.Input].Hessian); });
+        }
+        else
+        {
+            // The next layer's weight is read from disk while this one is quantized (one weight ahead:
+            // reading and rounding overlap, memory grows by one weight at most).
+            Task<float[]>? ahead = layers.Count > 0 ? Task.Run(layers[0].ReadWeight) : null;
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var w = ahead!.GetAwaiter().GetResult();
+                ahead = i + 1 < layers.Count ? Task.Run(layers[i + 1].ReadWeight) : null;
+                QuantizeLayer(layers[i], stats?.GetValueOrDefault(layers[i].Input)?.Hessian, w);
+            }
+        }
+
+        void QuantizeLayer(LinearLayer layer, double[]? hessian, float[]? weight = null)
         {
             var scope = scopeOf[layer.Node];
             var grid = GridOf(layer);
-            var w = layer.ReadWeight();
+            var w = weight ?? layer.ReadWeight();
             var q = options.Algorithm switch
             {
                 WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
-                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(w, layer.K, layer.N, stats![layer.Input].Hessian, options.BlockSize, grid, options.GptqDamp),
+                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(w, layer.K, layer.N, hessian!, options.BlockSize, grid, options.GptqDamp),
                 _ => RtnQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid),
             };
-            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, layer, q, options.Symmetric);
-            else BlockedQdqWriter.Write(scope, layer, q, options.Symmetric);
+            // ONNX Runtime has no bfloat16 MatMulNBits/DequantizeLinear on CPU: such layers get float scales (and the model float compute, below).
+            var written = layer.ElementType == DataTypes.BFloat16 ? layer with { ElementType = DataTypes.Float } : layer;
+            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, written, q, options.Symmetric);
+            else BlockedQdqWriter.Write(scope, written, q, options.Symmetric);
             NodeKit.RemoveReplaced(scope, layer.Replaced);
             spill?.Offload(scope);
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
         }
 
+        if (bfloat16)
+            notes.Add($"bfloat16 model: weights quantized from bfloat16; {BFloat16Widening.Apply(model, spill)} other bfloat16 tensors widened to float and the graph computes in float " +
+                "(ONNX Runtime's CPU kernels take no bfloat16), its bfloat16 inputs and outputs kept through Casts");
         if (options.Format == WeightOnlyFormat.MatMulNBits && layers.Count > 0 && model.Opset("com.microsoft") == 0) model.SetOpset("com.microsoft", 1);
         if (options.Bits == 3) notes.Add("3-bit weights are stored in 4-bit containers (neither MatMulNBits nor ONNX has a 3-bit type): the accuracy of 3 bits, the size of 4");
         if (options.Format == WeightOnlyFormat.Qdq && options.Bits == 2) notes.Add("2-bit weights are stored in 4-bit containers in QDQ format (ONNX int2 needs opset 25); use the default MatMulNBits format for packed 2-bit storage");
         if (options.Format == WeightOnlyFormat.Qdq && options.Algorithm == WeightOnlyAlgorithm.Hqq) notes.Add("HQQ's fractional zero points were rounded to integers for DequantizeLinear; MatMulNBits keeps them exact");
         foreach (var scope in g.Scopes().ToList()) scope.SortTopologically();
         string recipe = options.Describe();
-        ModelStamp.Apply(model, recipe, calibration is null || stats is null ? null
+        ModelStamp.Apply(model, recipe, calibration is null || (stats is null && segments is null) ? null
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
         return new ModeResult(model, "weight-only", recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
     }

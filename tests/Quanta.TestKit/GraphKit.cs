@@ -5,10 +5,11 @@ using Quanta.Onnx.Proto;
 namespace Quanta.Tests.TestModels;
 
 /// <summary>
-/// A small builder for float test models: named nodes and seeded initializers appended to one
-/// graph, each call returning the output tensor's name so layers read like the math.
+/// The one builder for test and bench models, written the way exporters write them: named nodes and
+/// seeded initializers appended to one graph, inputs of any element type with symbolic ("batch") or
+/// fixed dimensions, each call returning the output tensor's name so layers read like the math.
 /// </summary>
-sealed class GraphKit(string name, int seed)
+public sealed class GraphKit(string name, int seed)
 {
     public GraphProto Graph { get; } = new() { Name = name };
     readonly Random _random = new(seed);
@@ -18,9 +19,12 @@ sealed class GraphKit(string name, int seed)
 
     public string Node(string op, string[] inputs, params AttributeProto[] attributes) => Node(op, op.ToLowerInvariant(), inputs, attributes);
 
-    public string Node(string op, string hint, string[] inputs, params AttributeProto[] attributes)
+    public string Node(string op, string hint, string[] inputs, params AttributeProto[] attributes) =>
+        Named(op, Fresh(hint), inputs, attributes);
+
+    /// <summary>A node writing exactly <paramref name="output"/> (a graph output's name, say).</summary>
+    public string Named(string op, string output, string[] inputs, params AttributeProto[] attributes)
     {
-        string output = Fresh(hint);
         var n = new NodeProto { OpType = op, Name = "/" + output };
         n.Input.AddRange(inputs);
         n.Output.Add(output);
@@ -66,6 +70,16 @@ sealed class GraphKit(string name, int seed)
 
     public double Uniform() => _random.NextDouble();
 
+    /// <summary>A float weight scaled like a trained one (He: std √(2/fanIn)).</summary>
+    public string Weight(string hint, long[] dims, double fanIn)
+    {
+        long n = 1;
+        foreach (var d in dims) n *= d;
+        return Constant(hint, dims, Normal((int)n, Math.Sqrt(2.0 / fanIn)));
+    }
+
+    public string Zeros(string hint, long count) => Constant(hint, [count], new float[count]);
+
     /// <summary>A Linear layer as exporters write it: MatMul with W [in, out] (std 0.8/√in, like trained weights) then Add bias.</summary>
     public string Linear(string x, int inputs, int outputs, string hint)
     {
@@ -90,9 +104,15 @@ sealed class GraphKit(string name, int seed)
         return Node("Mul", hint + "_half", [Node("Mul", hint + "_mul", [x, plus]), Scalar(hint + "_half", 0.5f)]);
     }
 
-    public void Input(string name, int elemType, params object[] dims) => Graph.Input.Add(Value(name, elemType, dims));
+    public string Input(string name, int elemType, params object[] dims)
+    {
+        Graph.Input.Add(Value(name, elemType, dims));
+        return name;
+    }
 
     public void Output(string name, int elemType, params object[] dims) => Graph.Output.Add(Value(name, elemType, dims));
+
+    public Model Build(int opset = 17) => Build(Graph.Name, opset);
 
     public Model Build(string source, int opset = 17)
     {

@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Quanta.Tests;
 
 /// <summary>

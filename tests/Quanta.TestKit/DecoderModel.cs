@@ -35,7 +35,7 @@ public static class DecoderModel
 
     public static void Write(string path, DecoderShape shape, int dataType, int seed = 1)
     {
-        if (dataType is not (DataTypes.Float or DataTypes.Float16)) throw new ArgumentException("float or float16", nameof(dataType));
+        if (dataType is not (DataTypes.Float or DataTypes.Float16 or DataTypes.BFloat16)) throw new ArgumentException("float, float16 or bfloat16", nameof(dataType));
         string dataPath = path + ".data", location = Path.GetFileName(dataPath);
         int d = shape.Hidden, ff = shape.Intermediate;
         var g = new GraphProto { Name = "decoder" };
@@ -111,11 +111,22 @@ public static class DecoderModel
         const int Slice = 1 << 20;
         var values = new float[Slice];
         var halves = new Half[Slice];
+        var brains = new ushort[Slice];
         for (long done = 0; done < count;)
         {
             int n = (int)Math.Min(Slice, count - done);
             for (int i = 0; i < n; i++) values[i] = (random.NextSingle() * 2 - 1) * a;
             if (dataType == DataTypes.Float) data.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan(0, n)));
+            else if (dataType == DataTypes.BFloat16)
+            {
+                // bfloat16: the top 16 bits of the float, rounded to nearest even.
+                for (int i = 0; i < n; i++)
+                {
+                    uint bits = BitConverter.SingleToUInt32Bits(values[i]);
+                    brains[i] = (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
+                }
+                data.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(brains.AsSpan(0, n)));
+            }
             else
             {
                 System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values.AsSpan(0, n), halves.AsSpan(0, n));

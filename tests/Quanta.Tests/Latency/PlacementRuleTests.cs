@@ -1,0 +1,74 @@
+using Quanta.Latency;
+using Quanta.Onnx.Proto;
+
+namespace Quanta.Tests.Latency;
+
+/// <summary>The placement decisions as functions of given timing samples: no clock involved.</summary>
+public class PlacementRuleTests
+{
+    static Region Region(string name) => new(name, [new NodeProto { OpType = "Conv", Name = name + "/conv", Output = { name + "_out" } }]) { WeightedNodes = 1 };
+
+    [Fact]
+    public void A_region_that_is_slower_in_int8_stays_float_and_a_faster_one_stays_int8()
+    {
+        // Per-round medians (ms) of the whole model with the region in int8, and with it in float.
+        double[] slowInt8 = [2.40, 2.43, 2.45, 2.38, 2.41], itsFloat = [2.20, 2.22, 2.19, 2.25, 2.21];
+        double[] fastInt8 = [1.10, 1.12, 1.09, 1.11, 1.10], itsFloatToo = [1.80, 1.85, 1.79, 1.82, 1.81];
+        var slow = PlacementRule.Decide(Region("head"), slowInt8, itsFloat, 1.02);
+        var fast = PlacementRule.Decide(Region("backbone"), fastInt8, itsFloatToo, 1.02);
+        Assert.False(slow.KeptInt8);
+        Assert.InRange(slow.Speedup, 0.90, 0.93);
+        Assert.True(fast.KeptInt8);
+        Assert.InRange(fast.Speedup, 1.62, 1.66);
+    }
+
+    [Fact]
+    public void The_speedup_is_the_median_of_per_round_ratios_so_one_disturbed_round_does_not_flip_a_decision()
+    {
+        // Round 3 ran the int8 side while another tenant held the core: its ratio is 0.5, the others 1.05.
+        double[] int8 = [1.00, 1.00, 2.10, 1.00, 1.00], floatSide = [1.05, 1.05, 1.05, 1.05, 1.05];
+        var d = PlacementRule.Decide(Region("r"), int8, floatSide, 1.02);
+        Assert.Equal(1.05, d.Speedup, 6);
+        Assert.True(d.KeptInt8);
+        // A drift that slows both sides of every round alike leaves the ratios, and the decision, unchanged.
+        var drifted = PlacementRule.Decide(Region("r"), int8.Select((v, k) => v * (1 + k)).ToArray(), floatSide.Select((v, k) => v * (1 + k)).ToArray(), 1.02);
+        Assert.Equal(d.Speedup, drifted.Speedup, 9);
+    }
+
+    [Fact]
+    public void The_margin_decides_near_ties_for_float()
+    {
+        double[] int8 = [1.00, 1.00, 1.00], floatSide = [1.01, 1.015, 1.012];
+        Assert.False(PlacementRule.Decide(Region("r"), int8, floatSide, 1.02).KeptInt8);   // 1.2 % faster: within the noise, float
+        Assert.True(PlacementRule.Decide(Region("r"), int8, [1.03, 1.04, 1.03], 1.02).KeptInt8);
+        Assert.False(PlacementRule.Decide(Region("r"), int8, [1.03, 1.04, 1.03], 1.10).KeptInt8); // --objective accuracy asks 10 %
+    }
+
+    [Fact]
+    public void Same_timings_give_the_same_decisions()
+    {
+        double[] int8 = [1.3, 1.1, 1.2, 1.25], floatSide = [1.2, 1.3, 1.1, 1.24];
+        var a = PlacementRule.Decide(Region("r"), int8, floatSide, 1.02);
+        var b = PlacementRule.Decide(Region("r"), (double[])int8.Clone(), (double[])floatSide.Clone(), 1.02);
+        Assert.Equal(a.Speedup, b.Speedup);
+        Assert.Equal(a.KeptInt8, b.KeptInt8);
+    }
+
+    [Fact]
+    public void The_default_objective_searches_only_when_int8_is_not_faster()
+    {
+        Assert.False(PlacementRule.NeedsSearch(1.4));
+        Assert.False(PlacementRule.NeedsSearch(1.0));
+        Assert.True(PlacementRule.NeedsSearch(0.9));
+        Assert.True(PlacementRule.NeedsSearch(double.NaN));
+    }
+
+    [Fact]
+    public void Bad_options_are_named()
+    {
+        Assert.Contains("--bench-batch", new PlacementOptions(Batch: 0).Validate()[0]);
+        Assert.Contains("--bench-threads", new PlacementOptions(Threads: -1).Validate()[0]);
+        Assert.Equal("--objective: expected auto, latency, size or accuracy, got 'fast'",
+            Assert.Throws<QuantaException>(() => Objectives.Parse("fast")).Message);
+    }
+}
