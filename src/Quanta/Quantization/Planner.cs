@@ -65,9 +65,9 @@ public static class Planner
                 builder.KeepFloat("did not run during calibration (a branch the data never took)");
                 continue;
             }
-            if (quantizer.Kind == OpKind.Arithmetic && builder.Override(node)?.Quantize != true && reach.WhyFloat(node, builder) is { } why)
+            if (quantizer.Kind == OpKind.Arithmetic && builder.Override(node)?.Quantize != true && reach.WhyFloat(node, builder) is { } floatIsFaster)
             {
-                builder.KeepFloat(why);
+                builder.KeepFloat(floatIsFaster);
                 continue;
             }
             if (quantizer.Annotate(node, builder)) builder.Plan.MarkQuantized(node);
