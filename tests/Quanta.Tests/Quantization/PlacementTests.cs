@@ -22,24 +22,24 @@ public class PlacementTests
     /// </summary>
     static Model Detector()
     {
-        var b = new GraphBuilder("placement-detector");
-        b.Input("input", DataTypes.Float, "batch", 1, 28, 28);
-        string trunk = b.Node("Relu", [b.Node("Conv", ["input", b.Weight("w_trunk", [8, 1, 3, 3], 9), b.Constant("b_trunk", [8], new float[8])], "trunk_conv",
-            ("pads", new long[] { 1, 1, 1, 1 }))], "trunk");
+        var k = new GraphKit("placement-detector", seed: 3);
+        k.Input("input", DataTypes.Float, "batch", 1, 28, 28);
+        string trunk = k.Named("Relu", "trunk", [k.Named("Conv", "trunk_conv", ["input", k.Weight("w_trunk", [8, 1, 3, 3], 9), k.Zeros("b_trunk", 8)],
+            GraphKit.Attr.Ints("pads", 1, 1, 1, 1))]);
         string Head(string name, int last)
         {
-            string conv = b.Node("Conv", [trunk, b.Weight($"w_{name}", [last, 8, 1, 1], 8)], $"{name}_conv");
-            string nhwc = b.Node("Transpose", [conv], $"{name}_nhwc", ("perm", new long[] { 0, 2, 3, 1 }));
-            return b.Node("Reshape", [nhwc, b.Int64s($"{name}_shape", 0, -1, last)], $"{name}_rows");
+            string conv = k.Named("Conv", $"{name}_conv", [trunk, k.Weight($"w_{name}", [last, 8, 1, 1], 8)]);
+            string nhwc = k.Named("Transpose", $"{name}_nhwc", [conv], GraphKit.Attr.Ints("perm", 0, 2, 3, 1));
+            return k.Named("Reshape", $"{name}_rows", [nhwc, k.Int64s($"{name}_shape", 0, -1, last)]);
         }
-        string scores = b.Node("Concat", [Head("score_a", 2), Head("score_b", 2)], "scores_cat", ("axis", 1L));
-        b.Node("Softmax", [scores], "scores", ("axis", 2L));
-        string scaled = b.Node("Mul", [Head("box", 4), b.Constant("variance", [], [0.1f])], "box_scaled");
-        string shifted = b.Node("Add", [scaled, b.Constant("prior", [], [0.5f])], "box_shifted");
-        b.Node("Exp", [shifted], "boxes");
-        b.Output("scores", DataTypes.Float, "batch", 1568, 2);
-        b.Output("boxes", DataTypes.Float, "batch", 784, 4);
-        return b.Build();
+        string scores = k.Named("Concat", "scores_cat", [Head("score_a", 2), Head("score_b", 2)], GraphKit.Attr.Int("axis", 1));
+        k.Named("Softmax", "scores", [scores], GraphKit.Attr.Int("axis", 2));
+        string scaled = k.Named("Mul", "box_scaled", [Head("box", 4), k.Scalar("variance", 0.1f)]);
+        string shifted = k.Named("Add", "box_shifted", [scaled, k.Scalar("prior", 0.5f)]);
+        k.Named("Exp", "boxes", [shifted]);
+        k.Output("scores", DataTypes.Float, "batch", 1568, 2);
+        k.Output("boxes", DataTypes.Float, "batch", 784, 4);
+        return k.Build();
     }
 
     [Fact]
