@@ -26,7 +26,7 @@ static class PlanView
             symmetric = t.Spec.Symmetric,
             reduceRange = t.Spec.ReduceRange,
             axis = t.Axis,
-            sharesWith = t.SameAs,
+            sharesWith = plan.ParamsSource(t.Name) is var source && source != t.Name ? source : null, // pass-through or a Concat's shared scale
         }).ToList();
         if (json)
         {
@@ -37,6 +37,7 @@ static class PlanView
                 quantized = plan.QuantizedNodes.Select(n => new { node = Graph.Describe(n), op = n.OpType }),
                 foldedActivations = plan.FusedActivations.Select(Graph.Describe),
                 keptFloat = plan.KeptFloat,
+                dynamic = plan.Dynamic.Select(d => new { output = d.Output, op = d.OpType }),
                 tensors,
             });
             return 0;
@@ -46,6 +47,7 @@ static class PlanView
         console.WriteLine($"preparation: {string.Join(", ", preparation.Where(p => p.Rewrites > 0).Select(p => $"{p.Pass} ×{p.Rewrites}"))}");
         var nodes = Printer.Table("node", "op", "decision");
         foreach (var n in plan.QuantizedNodes) nodes.AddCells(Graph.Describe(n), n.OpType, plan.FusedActivations.Contains(n) ? "folded into its producer" : "quantized");
+        foreach (var d in plan.Dynamic) nodes.AddCells($"(writes {d.Output})", d.OpType, "dynamic: weights int8, its float input quantized at run time");
         foreach (var k in plan.KeptFloat) nodes.AddCells(k.Node, k.OpType, "float: " + k.Reason);
         console.Write(nodes);
         var table = Printer.Table("tensor", "role", "type", "granularity", "parameters");

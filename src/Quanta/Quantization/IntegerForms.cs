@@ -48,6 +48,6 @@ static class IntegerForms
     public static readonly IReadOnlyDictionary<string, IntegerForm> ByFloatOp = All.ToDictionary(f => f.FloatOp);
     public static readonly IReadOnlyDictionary<string, IntegerForm> ByIntegerOp = All.ToDictionary(f => f.IntegerOp);
 
-    /// <summary>Ops that run directly on the integers when their input and output share parameters.</summary>
-    public static readonly IReadOnlySet<string> PassThrough = new HashSet<string> { "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze" };
+    // Ops that run directly on the integers (input and output sharing parameters) are a property of
+    // their quantizer: OpRegistry.RunsOnIntegers.
 }

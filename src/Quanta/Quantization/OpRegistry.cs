@@ -9,6 +9,7 @@ internal static class OpRegistry
     static readonly IOpQuantizer Elementwise = new ElementwiseQuantizer();
     static readonly IOpQuantizer Unary = new UnaryQuantizer();
     static readonly IOpQuantizer PassThrough = new PassThroughQuantizer();
+    static readonly IOpQuantizer FloatKernelPassThrough = new PassThroughQuantizer(integerKernel: false);
     static readonly IOpQuantizer Fusion = new ActivationFusion();
 
     static readonly Dictionary<string, IOpQuantizer> ByOpType = new()
@@ -19,14 +20,14 @@ internal static class OpRegistry
         ["MatMul"] = new MatMulQuantizer(),
         ["Add"] = Elementwise,
         ["Mul"] = Elementwise,
-        ["Concat"] = Elementwise,
+        ["Concat"] = new ConcatQuantizer(),
         ["AveragePool"] = Unary,
         ["GlobalAveragePool"] = Unary,
         ["Sigmoid"] = Unary,
         ["Relu"] = Fusion,
         ["Clip"] = Fusion,
         ["MaxPool"] = PassThrough,
-        ["GlobalMaxPool"] = PassThrough,
+        ["GlobalMaxPool"] = FloatKernelPassThrough,
         ["Reshape"] = PassThrough,
         ["Flatten"] = PassThrough,
         ["Transpose"] = PassThrough,
@@ -42,4 +43,11 @@ internal static class OpRegistry
 
     public static IOpQuantizer? For(string domain, string opType) =>
         domain is "" or "ai.onnx" ? ByOpType.GetValueOrDefault(opType) : null;
+
+    /// <summary>
+    /// A pass-through op that ONNX Runtime runs on integers with one output (MaxPool, Reshape, Transpose, Slice, …):
+    /// QOperator lowering drops the DQ → op → Q pair around it, and raising restores it. The one list of such ops.
+    /// </summary>
+    public static bool RunsOnIntegers(string domain, string opType) =>
+        For(domain, opType) is PassThroughQuantizer { IntegerKernel: true } && opType != "Split";
 }

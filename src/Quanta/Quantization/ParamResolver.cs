@@ -12,20 +12,28 @@ namespace Quanta.Quantization;
 /// </summary>
 public static class ParamResolver
 {
-    /// <summary>Static PTQ: each activation's parameters from its calibrated range.</summary>
-    public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges) =>
-        Resolve(g, plan, t => QuantMath.FromRange(ranges[t.Name].Min, ranges[t.Name].Max, t.Spec));
+    /// <summary>
+    /// Static PTQ: each activation's parameters from its calibrated range; tensors that share a scale
+    /// (a Concat's inputs and output, <see cref="QuantPlan.ShareScale"/>) from the union of their ranges.
+    /// </summary>
+    public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    {
+        var union = plan.TensorsToCalibrate.GroupBy(plan.ParamsSource)
+            .ToDictionary(group => group.Key, group => (Min: group.Min(t => ranges[t].Min), Max: group.Max(t => ranges[t].Max)));
+        Resolve(g, plan, t => QuantMath.FromRange(union[t.Name].Min, union[t.Name].Max, t.Spec));
+    }
 
     /// <summary>
     /// Parameters from any source: <paramref name="activation"/> for each activation that owns its
     /// parameters, <paramref name="weight"/> (null or returning null: from the weight's values) for
-    /// weights; activations sharing another's parameters (SameAs) and int32 biases follow from those.
+    /// weights; activations sharing another's parameters (SameAs, shared scales) and int32 biases follow from those.
     /// </summary>
     public static void Resolve(Graph g, QuantPlan plan, Func<TensorPlan, QuantParams> activation, Func<TensorPlan, QuantParams?>? weight = null)
     {
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
+        // An activation owns its parameters unless it derives from another's (SameAs) or shares another's scale.
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) == t.Name))
             plan.SetParams(t.Name, activation(t));
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) != t.Name))
             plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {

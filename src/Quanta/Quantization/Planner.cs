@@ -6,7 +6,8 @@ namespace Quanta.Quantization;
 /// Walks the graph in topological order and asks each node's <see cref="IOpQuantizer"/> what
 /// quantizing it needs; the recipe's op-type filter, exclusions and per-node overrides decide
 /// which nodes are asked at all. Producers are planned before consumers, so pass-through ops
-/// and activation fusion see their input's decision. Control-flow bodies are planned the same way.
+/// and activation fusion see their input's decision. Arithmetic ops are quantized only where
+/// their integer form pays (<see cref="IntegerReach"/>). Control-flow bodies are planned the same way.
 /// </summary>
 public static class Planner
 {
@@ -46,6 +47,7 @@ public static class Planner
     static void PlanScope(Graph graph, ResolvedRecipe recipe, HashSet<string>? opTypes, Glob exclude, IReadOnlySet<string>? unobserved, QuantPlan plan)
     {
         var builder = new PlanBuilder(graph, recipe, plan);
+        var reach = new IntegerReach(graph);
         foreach (var node in graph.TopologicalOrder())
         {
             foreach (var body in graph.BodiesOf(node)) PlanScope(body, recipe, opTypes, exclude, unobserved, plan);
@@ -61,6 +63,11 @@ public static class Planner
             if (unobserved is not null && node.Input.Concat(node.Output).Any(unobserved.Contains))
             {
                 builder.KeepFloat("did not run during calibration (a branch the data never took)");
+                continue;
+            }
+            if (quantizer.Kind == OpKind.Arithmetic && builder.Override(node)?.Quantize != true && reach.WhyFloat(node, builder) is { } floatIsFaster)
+            {
+                builder.KeepFloat(floatIsFaster);
                 continue;
             }
             if (quantizer.Annotate(node, builder)) builder.Plan.MarkQuantized(node);

@@ -66,7 +66,7 @@ internal static class QOperatorLowering
             if (form.Bias > form.OutputScale && hasBias) inputs.Add(dq[2]!.Input[0]);
             return Make(form.IntegerOp, form.Domain, inputs, q.Output[0], form.Attributes!(node));
         }
-        if (IntegerForms.PassThrough.Contains(node.OpType) && AllDq(1) && node.Output.Count == 1 && SameParams(dq[0]!, q))
+        if (OpRegistry.RunsOnIntegers(node.Domain, node.OpType) && AllDq(1) && node.Output.Count == 1 && SameParams(dq[0]!, q))
         {
             var inputs = node.Input.ToList();
             inputs[0] = dq[0]!.Input[0];

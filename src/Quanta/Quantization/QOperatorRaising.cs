@@ -23,7 +23,7 @@ internal static class QOperatorRaising
         foreach (var node in g.Nodes.ToList())
         {
             var group = IntegerForms.ByIntegerOp.TryGetValue(node.OpType, out var form) ? RaiseIntegerOp(g, node, form)
-                : IntegerForms.PassThrough.Contains(node.OpType) && node.Domain is "" or "ai.onnx" ? RaisePassThrough(g, node)
+                : OpRegistry.RunsOnIntegers(node.Domain, node.OpType) ? RaisePassThrough(g, node)
                 : null;
             if (group is null) continue;
             int index = g.Nodes.IndexOf(node);

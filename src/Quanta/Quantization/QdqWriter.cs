@@ -9,7 +9,8 @@ namespace Quanta.Quantization;
 /// <summary>
 /// Writes a calibrated <see cref="QuantPlan"/> into the graph in QDQ form: one shared
 /// QuantizeLinear/DequantizeLinear pair after each quantized activation, weights and biases
-/// stored as integers behind a DequantizeLinear, and fused Relu/Clip nodes removed.
+/// stored as integers behind a DequantizeLinear, and fused Relu/Clip nodes removed. MatMul/Gemm
+/// nodes the plan quantizes dynamically get their integer weights and run-time input quantization.
 /// </summary>
 public static class QdqWriter
 {
@@ -40,6 +41,7 @@ public static class QdqWriter
                 case TensorRole.Bias: QuantizeConstant(g, plan, t, qdqDomain); break;
             }
         }
+        DynamicMatMuls.Apply(model, plan);
         // Folded Clips leave their min/max constants behind, quantized weights their float originals;
         // runtimes warn about unused initializers.
         foreach (var g in root.Scopes().ToList())

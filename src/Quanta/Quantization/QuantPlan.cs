@@ -29,6 +29,9 @@ public sealed record TensorPlan(
     string? BiasWeight = null,
     int? ChannelAxis = null);
 
+/// <summary>A MatMul/Gemm (named by its output) quantized dynamically inside a static model, with its weight settings.</summary>
+public sealed record DynamicNode(string Output, string OpType, QuantSpec Weights, bool PerChannel, bool StandardOps);
+
 /// <summary>A node left in float, and why (shown in the summary).</summary>
 public sealed record KeptFloat(string Node, string OpType, string Reason);
 
@@ -42,7 +45,9 @@ public sealed class QuantPlan
     readonly List<NodeProto> _quantizedNodes = new();
     readonly List<KeptFloat> _keptFloat = new();
     readonly List<NodeProto> _fusedActivations = new();
+    readonly List<DynamicNode> _dynamic = new();
     readonly Dictionary<string, QuantParams> _params = new();
+    readonly Dictionary<string, string> _sharedWith = new();
 
     public IReadOnlyDictionary<string, TensorPlan> Tensors => _tensors;
     public IReadOnlyList<NodeProto> QuantizedNodes => _quantizedNodes;
@@ -62,6 +67,14 @@ public sealed class QuantPlan
 
     public void MarkQuantized(NodeProto node) => _quantizedNodes.Add(node);
 
+    /// <summary>
+    /// MatMul/Gemm nodes (named by their output) that read a float tensor: they become dynamically quantized
+    /// (weights int8 now, input quantized at run time, one fused kernel) instead of getting Q/DQ.
+    /// </summary>
+    public IReadOnlyList<DynamicNode> Dynamic => _dynamic;
+
+    public void MarkDynamic(DynamicNode node) => _dynamic.Add(node);
+
     public void KeepFloat(KeptFloat kept) => _keptFloat.Add(kept);
 
     /// <summary>
@@ -77,15 +90,40 @@ public sealed class QuantPlan
 
     public void SetParams(string tensor, QuantParams p) => _params[tensor] = p;
 
+    /// <summary>
+    /// Makes two calibrated activations (or the tensors they derive from) use one scale and zero point, from
+    /// the union of their ranges: a Concat's inputs and output, so it copies integers instead of requantizing.
+    /// Both keep being calibrated; unlike <see cref="TensorPlan.SameAs"/>, neither range is a subset of the other.
+    /// Returns false (and shares nothing) when their specs differ.
+    /// </summary>
+    public bool ShareScale(string a, string b)
+    {
+        string ra = ParamsSource(a), rb = ParamsSource(b);
+        if (ra == rb) return true;
+        if (!_tensors.TryGetValue(ra, out var ta) || !_tensors.TryGetValue(rb, out var tb)
+            || ta.Role != TensorRole.Activation || tb.Role != TensorRole.Activation || ta.Spec != tb.Spec) return false;
+        _sharedWith[rb] = ra;
+        return true;
+    }
+
+    /// <summary>True when another tensor takes its parameters from <paramref name="tensor"/> (pass-through or shared scale).</summary>
+    public bool HasDependents(string tensor) =>
+        _tensors.Values.Any(t => t.SameAs == tensor) || _sharedWith.ContainsKey(tensor) || _sharedWith.ContainsValue(tensor);
+
     /// <summary>Activations whose ranges calibration must measure (not those that share another's).</summary>
     public IEnumerable<string> TensorsToCalibrate =>
         Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null).Select(t => t.Name);
 
-    /// <summary>Follows <see cref="TensorPlan.SameAs"/> links to the tensor whose parameters are used.</summary>
+    /// <summary>Follows <see cref="TensorPlan.SameAs"/> and shared-scale links to the tensor whose parameters are used.</summary>
     public string ParamsSource(string tensor)
     {
         var seen = new HashSet<string>();
-        while (Tensors.TryGetValue(tensor, out var t) && t.SameAs is { } next && seen.Add(tensor)) tensor = next;
+        while (seen.Add(tensor))
+        {
+            if (Tensors.TryGetValue(tensor, out var t) && t.SameAs is { } next) tensor = next;
+            else if (_sharedWith.TryGetValue(tensor, out var shared)) tensor = shared;
+            else break;
+        }
         return tensor;
     }
 }

@@ -9,6 +9,9 @@ namespace Quanta.IR.Passes;
 /// else. With s = γ/√(var+ε): W' = W·s per output channel, b' = (b − mean)·s + β. Folding
 /// matters for quantization: a BN left alone would be quantized as its own op, and the scaled
 /// weights would be quantized with the wrong per-channel range. A standalone BN is left alone.
+/// A Mul of a Conv's output by a constant (a scalar or one value per output channel, as
+/// UltraFace's RFB blocks scale a branch by 0.1) folds the same way, with no shift: ONNX Runtime
+/// folds it into its float Conv, so left alone it would be an integer Mul of its own in the int8 model.
 /// </summary>
 internal sealed class FoldBatchNorm : IGraphPass
 {
@@ -22,12 +25,14 @@ internal sealed class FoldBatchNorm : IGraphPass
         int folded = 0;
         foreach (var bn in graph.Nodes.ToList())
         {
-            if (bn.OpType != "BatchNormalization" || !bn.IsStandard() || bn.GetInt("training_mode", 0) != 0) continue;
+            bool mul = bn.OpType == "Mul";
+            if (!mul && bn.OpType != "BatchNormalization" || !bn.IsStandard() || bn.GetInt("training_mode", 0) != 0) continue;
             if (HasUsedExtraOutputs(graph, bn)) continue;
-            string x = bn.Input[0];
+            string? x = mul ? ScaledInput(graph, bn) : bn.Input[0];
+            if (x is null) continue;
             var producer = graph.Producer(x);
             if (producer is null || !producer.IsStandard() || graph.Consumers(x).Count != 1 || graph.IsGraphOutput(x)) continue;
-            if (Affine(graph, bn) is not { } affine) continue;
+            if ((mul ? ConvScale(graph, bn, x, producer) : Affine(graph, bn)) is not { } affine) continue;
 
             var replaced = producer.Input.ToList();
             bool ok = producer.OpType switch
@@ -39,7 +44,7 @@ internal sealed class FoldBatchNorm : IGraphPass
                 _ => false,
             };
             if (!ok) continue;
-            foreach (var i in bn.Input.Skip(1)) touched.Add(i);
+            foreach (var i in bn.Input.Where(i => i != x)) touched.Add(i);
             foreach (var i in replaced) touched.Add(i);
             // The producer now writes the BN's output, so downstream names are unchanged.
             var writer = graph.Producer(x)!; // MatMul folding replaced the node
@@ -77,6 +82,38 @@ internal sealed class FoldBatchNorm : IGraphPass
             shift[k] = (float)(p[1][k] - p[2][k] * s);
         }
         return (scale, shift);
+    }
+
+    /// <summary>The Mul's computed operand when the other is a float constant; null otherwise.</summary>
+    static string? ScaledInput(Graph graph, NodeProto mul)
+    {
+        if (mul.Input.Count != 2) return null;
+        bool constant0 = graph.ConstantValue(mul.Input[0]) is not null, constant1 = graph.ConstantValue(mul.Input[1]) is not null;
+        return constant0 == constant1 ? null : constant0 ? mul.Input[1] : mul.Input[0];
+    }
+
+    /// <summary>
+    /// A Mul's constant as one scale per output channel of the Conv that feeds it: a scalar, or C values laid
+    /// out along the channel axis of the Conv's output ([C,1,1], [1,C,1,1]); null for any other shape.
+    /// </summary>
+    static (float[] Scale, float[] Shift)? ConvScale(Graph graph, NodeProto mul, string x, NodeProto conv)
+    {
+        if (conv.OpType != "Conv" || conv.Input.Count < 2 || graph.ConstantValue(conv.Input[1]) is not { } w) return null;
+        var t = graph.ConstantValue(mul.Input[0] == x ? mul.Input[1] : mul.Input[0])!;
+        if (t.DataType != DataTypes.Float || t.Dims.Count > w.Dims.Count) return null;
+        int channels = (int)w.Dims[0], rank = w.Dims.Count;
+        var v = Tensors.ToFloats(t);
+        bool scalar = v.Length == 1;
+        // Right-aligned against the output [N, C, spatial…], every dimension but the channel's must be 1.
+        for (int j = 0; j < t.Dims.Count; j++)
+        {
+            int outputAxis = rank - t.Dims.Count + j;
+            if (t.Dims[j] != 1 && (scalar || outputAxis != 1 || t.Dims[j] != channels)) return null;
+        }
+        if (!scalar && v.Length != channels) return null;
+        var scale = new float[channels];
+        for (int m = 0; m < channels; m++) scale[m] = v[scalar ? 0 : m];
+        return (scale, new float[channels]);
     }
 
     static bool HasUsedExtraOutputs(Graph graph, NodeProto bn)

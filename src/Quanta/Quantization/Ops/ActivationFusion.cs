@@ -11,6 +11,8 @@ namespace Quanta.Quantization.Ops;
 /// </summary>
 sealed class ActivationFusion : IOpQuantizer
 {
+    public OpKind Kind => OpKind.Fusion;
+
     public bool Annotate(NodeProto node, PlanBuilder plan)
     {
         string input = node.Input[0];
@@ -18,6 +20,7 @@ sealed class ActivationFusion : IOpQuantizer
         bool fusable = plan.IsQuantizedActivation(input)
             && producer is not null
             && plan.Graph.Consumers(input).Count == 1
+            && !plan.Plan.HasDependents(input) // a Concat's shared scale: folding would clip its other parts
             && !plan.Graph.IsGraphOutput(input)
             && !plan.ActivationSpec.Symmetric
             && ClipBoundsContainZero(node, plan);

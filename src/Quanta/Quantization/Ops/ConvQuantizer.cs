@@ -5,6 +5,8 @@ namespace Quanta.Quantization.Ops;
 /// <summary>Conv (incl. grouped/depthwise) and ConvTranspose: activation in, weight per output channel, int32 bias, activation out.</summary>
 sealed class ConvQuantizer : IOpQuantizer
 {
+    public OpKind Kind => OpKind.Compute;
+
     public bool Annotate(NodeProto node, PlanBuilder plan)
     {
         if (node.Input.Count < 2 || !plan.IsConstant(node.Input[1]))

@@ -14,6 +14,8 @@ sealed class GatherQuantizer : IOpQuantizer
 {
     static readonly PassThroughQuantizer PassThrough = new();
 
+    public OpKind Kind => OpKind.PassThrough;
+
     public bool Annotate(NodeProto node, PlanBuilder plan)
     {
         if (!IsTableLookup(node, plan)) return PassThrough.Annotate(node, plan);

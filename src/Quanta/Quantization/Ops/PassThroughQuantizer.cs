@@ -7,8 +7,16 @@ namespace Quanta.Quantization.Ops;
 /// When their input is quantized, the output shares its parameters, so runtimes drop the
 /// surrounding Q/DQ pair and run the op on integers. A float input leaves them float.
 /// </summary>
-sealed class PassThroughQuantizer : IOpQuantizer
+/// <param name="integerKernel">
+/// ONNX Runtime runs the op itself on uint8/int8 tensors, so QOperator lowering may drop its Q/DQ pair
+/// (GlobalMaxPool has a float kernel only: its Q/DQ stay, though its output still shares the scale).
+/// </param>
+sealed class PassThroughQuantizer(bool integerKernel = true) : IOpQuantizer
 {
+    public OpKind Kind => OpKind.PassThrough;
+
+    public bool IntegerKernel => integerKernel;
+
     public bool Annotate(NodeProto node, PlanBuilder plan)
     {
         if (!plan.IsQuantizedActivation(node.Input[0]))
