@@ -10,7 +10,7 @@ namespace Quanta.Quantization;
 /// </summary>
 static class DynamicMatMuls
 {
-    static readonly IDynamicOp[] Ops = [new DynamicMatMul(), new DynamicGemm()];
+    static readonly IDynamicOp[] Ops = [new DynamicLinear("MatMul"), new DynamicLinear("Gemm")];
 
     public static void Apply(Model model, QuantPlan plan)
     {

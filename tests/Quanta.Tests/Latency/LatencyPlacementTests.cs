@@ -40,6 +40,15 @@ public class LatencyPlacementTests(ITestOutputHelper output)
         return b.Build();
     }
 
+    /// <summary>
+    /// The default plan keeps arithmetic after the last weighted layer float (a model's tail: float is faster
+    /// there by construction); the recipe forces the tiny ops to int8 so the timing has a region to judge.
+    /// </summary>
+    internal static QuantRecipe TinyOpsInt8 { get; } = new()
+    {
+        Nodes = new Dictionary<string, NodeOverride> { ["/mul*"] = new(Quantize: true), ["/add*"] = new(Quantize: true) },
+    };
+
     internal static IDataset Calibration(TempDir dir)
     {
         string path = dir["calib.npy"];
@@ -51,7 +60,7 @@ public class LatencyPlacementTests(ITestOutputHelper output)
     public void The_backbone_and_the_tiny_ops_are_separate_regions()
     {
         using var dir = new TempDir();
-        var q = StaticQuantizer.Quantize(TwoRegionModel(), Calibration(dir), new QuantRecipe().Resolve(Hardware.Detect()));
+        var q = StaticQuantizer.Quantize(TwoRegionModel(), Calibration(dir), TinyOpsInt8.Resolve(Hardware.Detect()));
         var regions = RegionFinder.Find(q.Plan, maxRegions: 2);
         Assert.Equal(2, regions.Count);
         Assert.Equal(["Conv", "Conv"], regions[0].Nodes.Where(n => n.OpType == "Conv").Select(n => n.OpType));
@@ -69,7 +78,7 @@ public class LatencyPlacementTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         var model = TwoRegionModel();
-        var q = StaticQuantizer.Quantize(model, Calibration(dir), new QuantRecipe().Resolve(Hardware.Detect()));
+        var q = StaticQuantizer.Quantize(model, Calibration(dir), TinyOpsInt8.Resolve(Hardware.Detect()));
         var options = new PlacementOptions(Objective.Latency, Rounds: 5, RoundMs: 20, MaxRegions: 2);
         var p = LatencyPlacement.Apply(model, q, options)!;
         foreach (var r in p.Regions) output.WriteLine($"{r.Region} {r.OpTypes}: int8 {r.Speedup:0.000}× int8 [{string.Join(", ", r.Int8Ms.Select(v => v.ToString("0.000")))}] float [{string.Join(", ", r.FloatMs.Select(v => v.ToString("0.000")))}]");
@@ -101,7 +110,7 @@ public class LatencyPlacementTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         var model = TwoRegionModel();
-        var q = StaticQuantizer.Quantize(model, Calibration(dir), new QuantRecipe().Resolve(Hardware.Detect()));
+        var q = StaticQuantizer.Quantize(model, Calibration(dir), TinyOpsInt8.Resolve(Hardware.Detect()));
         Assert.Null(LatencyPlacement.Apply(model, q, new PlacementOptions(Objective.Size)));
         var auto = LatencyPlacement.Apply(model, q, new PlacementOptions(Objective.Auto, Rounds: 3, RoundMs: 10, MaxRegions: 2))!;
         Assert.Equal(PlacementRule.NeedsSearch(auto.Int8Speedup), auto.Searched);
@@ -119,7 +128,7 @@ public class LatencyTuneTests
         var model = LatencyPlacementTests.TwoRegionModel();
         var data = LatencyPlacementTests.Calibration(dir);
         var options = new Quanta.Analysis.TuneOptions(MaxDropPoints: 1, MaxTrials: 4, Methods: ["minmax"]) { Metric = Quanta.Analysis.Metric.Cosine };
-        var tuned = Quanta.Analysis.Tuner.Run(model, data, data, null, new QuantRecipe().Resolve(Hardware.Detect()), options);
+        var tuned = Quanta.Analysis.Tuner.Run(model, data, data, null, LatencyPlacementTests.TinyOpsInt8.Resolve(Hardware.Detect()), options);
         Assert.True(tuned.Met);
         Assert.Null(LatencyTune.Apply(model, tuned, data, options, new PlacementOptions(Objective.Size)));
 

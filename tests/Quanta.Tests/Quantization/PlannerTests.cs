@@ -16,13 +16,19 @@ public sealed class PlannerTests
 {
     static readonly ResolvedRecipe Recipe = new QuantRecipe { Target = "generic" }.Resolve(Hardware.Detect());
 
-    /// <summary>x [1, 4, 8, 8] → body(k, x) → y, after shape inference (the planner reads tensor types from value_info).</summary>
-    static (QuantPlan Plan, Graph Graph) Plan(Func<GraphKit, string, string> body, ResolvedRecipe? recipe = null)
+    /// <summary>
+    /// x [1, 4, 8, 8] → Conv → body(k, x) → y, after shape inference (the planner reads tensor types from
+    /// value_info). With <paramref name="tailChannels"/> a 1×1 Conv reads the body's output: arithmetic is
+    /// quantized only where its integers flow on into a weighted kernel (IntegerReach), not in a model's tail.
+    /// </summary>
+    static (QuantPlan Plan, Graph Graph) Plan(Func<GraphKit, string, string> body, ResolvedRecipe? recipe = null, int tailChannels = 0)
     {
         var k = new GraphKit("planner", seed: 5);
         string x = k.Input("x", DataTypes.Float, 1, 4, 8, 8);
         string head = k.Node("Conv", "head", [x, k.Weight("head_w", [4, 4, 1, 1], 4), k.Zeros("head_b", 4)]);
-        k.Named("Identity", "y", [body(k, head)]);
+        string result = body(k, head);
+        if (tailChannels > 0) result = k.Node("Conv", "tail", [result, k.Weight("tail_w", [4, tailChannels, 1, 1], tailChannels), k.Zeros("tail_b", 4)]);
+        k.Named("Identity", "y", [result]);
         k.Output("y", DataTypes.Float);
         var model = k.Build();
         ShapeInference.Infer(model);
@@ -100,10 +106,9 @@ public sealed class PlannerTests
     [Theory]
     [InlineData("Add")]
     [InlineData("Mul")]
-    [InlineData("Concat")]
     public void Elementwise_inputs_and_output_are_activations_and_a_constant_input_uses_the_activation_type(string op)
     {
-        var (plan, g) = Plan((k, x) => k.Node(op, [x, k.Constant("c", [1, 4, 8, 8], k.Normal(256, 1))], op == "Concat" ? [Attr.Int("axis", 1)] : []));
+        var (plan, g) = Plan((k, x) => k.Node(op, [x, k.Constant("c", [1, 4, 8, 8], k.Normal(256, 1))]), tailChannels: 4);
         var node = g.Nodes.Single(n => n.OpType == op);
         Assert.Equal(TensorRole.Activation, Role(plan, node.Input[0]));
         Assert.Equal(TensorRole.Weight, Role(plan, node.Input[1]));
@@ -113,12 +118,33 @@ public sealed class PlannerTests
     }
 
     [Theory]
+    [InlineData("Add")]
+    [InlineData("Mul")]
+    public void Elementwise_in_a_model_tail_stays_float(string op)
+    {
+        var (plan, _) = Plan((k, x) => k.Node(op, [x, k.Constant("c", [1, 4, 8, 8], k.Normal(256, 1))]));
+        Assert.False(Quantized(plan, op));
+    }
+
+    [Fact]
+    public void Concat_of_activations_shares_one_scale_and_a_constant_input_keeps_it_float()
+    {
+        var (shared, g) = Plan((k, x) => k.Node("Concat", [x, k.Node("Conv", "side", [x, k.Weight("side_w", [4, 4, 1, 1], 4), k.Zeros("side_b", 4)])], Attr.Int("axis", 1)), tailChannels: 8);
+        var concat = g.Nodes.Single(n => n.OpType == "Concat");
+        Assert.True(Quantized(shared, "Concat"));
+        Assert.All(concat.Input, i => Assert.Equal(shared.ParamsSource(concat.Output[0]), shared.ParamsSource(i)));
+
+        var (constant, _) = Plan((k, x) => k.Node("Concat", [x, k.Constant("c", [1, 4, 8, 8], k.Normal(256, 1))], Attr.Int("axis", 1)), tailChannels: 8);
+        Assert.False(Quantized(constant, "Concat"));
+    }
+
+    [Theory]
     [InlineData("AveragePool")]
     [InlineData("GlobalAveragePool")]
     [InlineData("Sigmoid")]
     public void Unary_ops_with_integer_kernels_get_their_own_output_range(string op)
     {
-        var (plan, g) = Plan((k, x) => k.Node(op, [x], op == "AveragePool" ? [Attr.Ints("kernel_shape", 2, 2)] : []));
+        var (plan, g) = Plan((k, x) => k.Node(op, [x], op == "AveragePool" ? [Attr.Ints("kernel_shape", 2, 2)] : []), tailChannels: 4);
         var node = g.Nodes.Single(n => n.OpType == op);
         Assert.Null(plan.Tensors[node.Output[0]].SameAs);
         Assert.Equal(TensorRole.Activation, Role(plan, node.Output[0]));

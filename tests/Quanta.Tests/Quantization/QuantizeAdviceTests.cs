@@ -1,3 +1,4 @@
+using Quanta.Numerics;
 using Quanta.IR;
 using Quanta.Quantization;
 
@@ -21,7 +22,7 @@ public class QuantizeAdviceTests
         Assert.NotEmpty(byDefault.Plan.Dynamic);
         Assert.Empty(QuantizeAdvice.For(byDefault));
         // A per-node activation type asks for static activations everywhere: then the note points at dynamic and bench.
-        var staticNodes = new Dictionary<string, NodeOverride> { ["*"] = new(ActivationType: "uint8") };
+        var staticNodes = new Dictionary<string, NodeOverride> { ["*"] = new(ActivationType: QuantType.UInt8) };
         var forcedStatic = Quantize.Run(model, new QuantRecipe { Target = "x86-vnni", Nodes = staticNodes }, calibCount: 32);
         Assert.Empty(forcedStatic.Plan.Dynamic);
         var note = Assert.Single(QuantizeAdvice.For(forcedStatic));
