@@ -13,13 +13,6 @@ static class ParamResolver
 {
     public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
     {
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
-        {
-            var (min, max) = ranges[t.Name];
-            plan.SetParams(t.Name, QuantMath.FromRange(min, max, t.Spec));
-        }
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
-            plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {
             var tensor = g.FindInitializer(t.Name)!;
@@ -31,6 +24,22 @@ static class ParamResolver
                 ? clip ? WeightClipping.PerChannel(values, shape, axis, t.Spec) : QuantMath.PerChannel(values, shape, axis, t.Spec)
                 : clip ? WeightClipping.PerTensor(values, t.Spec) : QuantMath.PerTensor(values, t.Spec));
         }
+        ResolveActivations(g, plan, ranges);
+    }
+
+    /// <summary>
+    /// Only what depends on the activation ranges — activations and biases — once the weights are
+    /// resolved: what `--method auto` redoes for each candidate set of ranges.
+    /// </summary>
+    public static void ResolveActivations(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    {
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is null))
+        {
+            var (min, max) = ranges[t.Name];
+            plan.SetParams(t.Name, QuantMath.FromRange(min, max, t.Spec));
+        }
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && t.SameAs is not null))
+            plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
             plan.SetParams(t.Name, BiasParams(plan, t, g.FindInitializer(t.Name)!.Dims.ToArray()));
     }

@@ -34,12 +34,16 @@ public static class StaticQuantizer
             .ToDictionary(r => r.Key, r => r.Range);
         double calibrationSeconds = calibrationClock.Elapsed.TotalSeconds;
 
-        Func<Model, QuantPlan, Model>? recover = recipe.Recovery.AfterPlanning
+        return Write(prepared, preparation, plan, ranges, recipe,
+            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock,
+            Recover(recipe, calibration, runtime, progress));
+    }
+
+    /// <summary>The recovery applied once parameters are known (bias correction, AdaRound), or null when none is asked for.</summary>
+    internal static Func<Model, QuantPlan, Model>? Recover(ResolvedRecipe recipe, IDataset calibration, RuntimeOptions? runtime, IProgress<WorkProgress>? progress) =>
+        recipe.Recovery.AfterPlanning
             ? (model, resolved) => Recovery.WeightRecovery.Apply(model, resolved, recipe.Recovery, calibration, recipe.CalibBatch, runtime, progress)
             : null;
-        return Write(prepared, preparation, plan, ranges, recipe,
-            new CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationSeconds), clock, recover);
-    }
 
     /// <summary>
     /// The graph every static path plans on: normalised, then (with --smoothquant) smoothed on the
