@@ -9,7 +9,8 @@ namespace Quanta.Bench;
 /// <summary>
 /// `auto` suite (issue 11): every single calibration method and `--method auto` on each reference model,
 /// top-1 on the full test split and whole-quantize time, the methods interleaved within each round so a
-/// busy machine slows them alike; then the ViT with SmoothQuant. Times are medians of --repeat rounds.
+/// busy machine slows them alike; then the ViT with SmoothQuant. Times are medians of --repeat rounds;
+/// "time vs minmax" is the median of each round's ratio to that round's minmax run.
 /// </summary>
 static class AutoSuite
 {
@@ -54,10 +55,12 @@ static class AutoSuite
             foreach (var m in Methods.Except(timed)) last[m] = Quantize(m);
             var top1 = Methods.ToDictionary(m => m, m => Evaluator.Evaluate(last[m].Model, Test(a)).Top1);
             double bestSingle = Methods.Where(m => m != "auto").Max(m => top1[m]);
-            double minmax = BenchmarkComparison.Median(times["minmax"]);
             foreach (var m in Methods)
             {
-                string time = times[m].Count > 0 ? $"{BenchmarkComparison.Median(times[m]):0.00} | {BenchmarkComparison.Median(times[m]) / minmax:0.00}×" : "(not timed) | ";
+                // Each round's ratio against the minmax run of the same round, then the median: a busy machine slows both sides alike.
+                string time = times[m].Count > 0
+                    ? $"{BenchmarkComparison.Median(times[m]):0.00} | {BenchmarkComparison.Median(times[m].Select((t, i) => t / times["minmax"][i]).ToList()):0.00}×"
+                    : "(not timed) | ";
                 string choice = last[m].Auto is { } c ? $"{Quanta.Calibration.ObserverFactory.Name(c.Method)}{(c.Tensors.Count > 0 ? $" + {c.Tensors.Count} tensor(s) changed" : "")}" : "";
                 Console.WriteLine($"| {name} | {m} | {top1[m]:0.0000} | {(fp32 - top1[m]) * 100:0.00} | {(top1[m] - bestSingle) * 100:+0.00;-0.00} | {time} | {choice} |");
                 Console.Error.WriteLine($"{name} {m}: {top1[m]:0.0000} {choice}");
