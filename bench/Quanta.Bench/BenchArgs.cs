@@ -24,7 +24,7 @@ sealed record BenchArgs(string Suite, string Models, string Data, int Repeat, in
 
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: Quanta.Bench accuracy|methods|speed|memory|compare-memory|int4|variants|large-graph|stream|auto|smoothquant|recovery [--models DIR] [--data DIR] [--repeat N] [--threads T]");
+        Console.Error.WriteLine("usage: Quanta.Bench accuracy|methods|speed|memory|compare-memory|int4|variants|large-graph|stream|auto|auto-default|smoothquant|recovery [--models DIR] [--data DIR] [--repeat N] [--threads T]");
         return 2;
     }
 }

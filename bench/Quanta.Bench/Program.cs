@@ -19,6 +19,7 @@ return options.Suite switch
     "large-graph-child" => LargeGraph.RunChild(options),
     "stream" => StreamingSuite.Run(options),
     "auto" => AutoSuite.Run(options),
+    "auto-default" => AutoSuite.Default(options),
     "smoothquant" => AutoSuite.SmoothQuant(options),
     "recovery" => RecoverySuite.Run(options),
     _ => BenchArgs.Usage(),

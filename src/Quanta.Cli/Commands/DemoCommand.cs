@@ -38,6 +38,7 @@ static class DemoCommand
             var quantized = ProgressDisplay.Run(p => StaticQuantizer.Quantize(Model.Load(modelPath), calibration, recipe, progress: p));
             string quantizedPath = Path.Combine(folder, "fmnist_cnn.int8.onnx");
             quantized.Model.Save(quantizedPath);
+            if (quantized.Auto is { } auto && !parse.GetValue(json)) AutoTable.Print(Printer.Stdout, auto);
 
             var rows = Measure([("float32", modelPath), ("int8 (static, QDQ)", quantizedPath)], test);
             if (parse.GetValue(json)) Printer.Json(new { data = test.Description, rows });

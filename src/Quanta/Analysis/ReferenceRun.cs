@@ -81,9 +81,26 @@ public sealed class ReferenceRun
     /// <summary>Runs <paramref name="candidate"/> on the same data and measures how closely it follows the float model.</summary>
     public OutputAgreement Score(Model candidate, IProgress<WorkProgress>? progress = null, string task = "scoring")
     {
-        using var runner = new ModelRunner(candidate, _runtime);
-        if (!runner.OutputNames.Contains(Output))
-            throw QuantaException.BadInput($"{candidate.Source}: has no output '{Output}' (is it a quantized version of {_float.Source}?)");
+        using var runner = Runner(candidate);
+        return Score(runner, [], progress, task);
+    }
+
+    /// <summary>A session over <paramref name="candidate"/>, checked to have the scored output.</summary>
+    internal ModelRunner Runner(Model candidate)
+    {
+        var runner = new ModelRunner(candidate, _runtime);
+        if (runner.OutputNames.Contains(Output)) return runner;
+        runner.Dispose();
+        throw QuantaException.BadInput($"{candidate.Source}: has no output '{Output}' (is it a quantized version of {_float.Source}?)");
+    }
+
+    /// <summary>
+    /// Scores the model <paramref name="runner"/> holds, with <paramref name="overrides"/> replacing some of its
+    /// initializers on every run: many candidates through one session.
+    /// </summary>
+    internal OutputAgreement Score(ModelRunner runner, IReadOnlyList<(string Name, Microsoft.ML.OnnxRuntime.OrtValue Value)> overrides,
+        IProgress<WorkProgress>? progress = null, string task = "scoring")
+    {
         using var floatRunner = _cache is null ? new ModelRunner(_float, _runtime) : null;
         var reference = new OutputBuffer();
         var tally = new OutputTally();
@@ -92,12 +109,12 @@ public sealed class ReferenceRun
         {
             floatRunner?.Run(batch, (name, _, values) => { if (name == Output) reference.Set(values); });
             var labels = batch.Labels ?? [];
-            runner.Run(batch, (name, shape, values) =>
+            runner.Run(batch, overrides, (name, shape, values) =>
             {
                 if (name != Output) return;
                 var expected = _cache is null ? reference.Values : _cache.AsSpan(offset, values.Length);
                 if (expected.Length != values.Length)
-                    throw QuantaException.BadInput($"{candidate.Source}: output '{Output}' has {values.Length} values for a batch, the float model {expected.Length}");
+                    throw QuantaException.BadInput($"{_float.Source}, quantized: output '{Output}' has {values.Length} values for a batch, the float model {expected.Length}");
                 tally.Add(expected, values, shape, batch.Count, labels.AsSpan(0, Math.Min(labels.Length, batch.Count)));
                 offset += values.Length;
             });

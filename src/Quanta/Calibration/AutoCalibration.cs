@@ -12,8 +12,9 @@ namespace Quanta.Calibration;
 
 /// <summary>
 /// `--method auto`: from one calibration pass (a histogram per tensor), resolve MinMax, Percentile,
-/// Entropy and Mse ranges, write each candidate and score it end to end — output SQNR against the
-/// float model on calibration samples held out from the histograms — and keep the best. Then, on the
+/// Entropy and Mse ranges and score each candidate end to end — output SQNR against the float model on
+/// calibration samples held out from the histograms, every candidate through one ONNX Runtime session
+/// (<see cref="CandidateScorer"/>) — and keep the best. Then, on the
 /// tensors whose candidate ranges disagree most (outliers: MinMax's range far wider than the others'),
 /// greedily try each tensor's other ranges and keep a change only when the score rises. The final
 /// ranges come from all samples with the chosen methods. Trials are few and fixed in number (no clock),
@@ -32,10 +33,11 @@ internal static class AutoCalibration
     public const double MinGainDb = 0.05;
 
     /// <summary>
-    /// Calibration samples held out for scoring: a sixteenth, 8 to 64 (each trial runs them once, and the
-    /// trials must cost less than the calibration pass); none below 16 (then the calibration samples are scored).
+    /// Calibration samples held out for scoring: a thirty-second, 8 to 32 (16 of the usual 512). Each trial
+    /// runs them once through an unfused QDQ model, which costs more per sample than the calibration pass,
+    /// and auto must cost at most twice MinMax; none below 16 (then the calibration samples are scored).
     /// </summary>
-    public static int HeldOutCount(int samples) => samples < 16 ? 0 : Math.Clamp(samples / 16, 8, 64);
+    public static int HeldOutCount(int samples) => samples < 16 ? 0 : Math.Clamp(samples / 32, 8, 32);
 
     /// <summary>Static quantization with `--method auto`: the counterpart of <see cref="StaticQuantizer.Quantize"/>.</summary>
     internal static QuantizeResult Quantize(Model input, IDataset calibration, ResolvedRecipe recipe,
@@ -57,54 +59,60 @@ internal static class AutoCalibration
 
         bool heldOut = split.HeldOutCount > 0;
         var choice = Choose(tensors, t => heldOut ? histograms[t].Fit : histograms[t].All(), t => plan.Tensors[t].Spec, recipe.Calibration,
-            ranges => StaticQuantizer.Write(prepared, preparation, plan, ranges, recipe, summary, Stopwatch.StartNew()).Model,
-            () => ReferenceRun.Of(prepared, heldOut ? split.HeldOut : calibration, new ScoreOptions(recipe.CalibBatch, Metric: Metric.Sqnr), ScoringRuntime(runtime)), heldOut, progress);
-
+            ranges => OpenScorer(prepared, plan, ranges, heldOut ? split.HeldOut : calibration, recipe, runtime), heldOut, progress);
         var final = Resolve(tensors, t => histograms[t].All(), t => plan.Tensors[t].Spec, choice.MethodFor, recipe.Calibration);
-        // Candidates are scored without recovery (ranges are what they compare); the chosen one gets it.
-        var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock, StaticQuantizer.Recover(recipe, calibration, runtime, progress));
+        // Candidates are scored without recovery (it would cost a recovery per candidate); the chosen ranges get it.
+        var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock,
+            StaticQuantizer.Recover(recipe, calibration, runtime, progress));
         result.Model.SetMetadata(MetadataKey, choice.Describe());
         return result with { Auto = choice };
     }
 
     /// <summary>
-    /// Candidates run without ONNX Runtime's graph optimizations: a session then starts in a fraction of
-    /// the time (no QDQ fusion), and each trial is mostly session start-up on few samples. Unfused
-    /// Q/DQ simulates the integer kernels' rounding closely enough to rank ranges.
+    /// Candidates run without ONNX Runtime's graph optimizations: their scales are run-time inputs, which
+    /// QDQ fusion cannot use anyway, and the session starts faster. Unfused Q/DQ simulates the integer
+    /// kernels' rounding closely enough to rank ranges.
     /// </summary>
-    internal static RuntimeOptions ScoringRuntime(RuntimeOptions? runtime) => (runtime ?? new RuntimeOptions()) with { Optimize = false };
+    static RuntimeOptions ScoringRuntime(RuntimeOptions? runtime) => (runtime ?? new RuntimeOptions()) with { Optimize = false };
+
+    /// <summary>The float reference on <paramref name="scoring"/> and the one session every candidate is scored through.</summary>
+    internal static CandidateScorer OpenScorer(Model prepared, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges,
+        IDataset scoring, ResolvedRecipe recipe, RuntimeOptions? runtime) =>
+        CandidateScorer.Open(prepared, plan, ranges,
+            ReferenceRun.Of(prepared, scoring, new ScoreOptions(recipe.CalibBatch, Metric: Metric.Sqnr), ScoringRuntime(runtime)));
 
     /// <summary>Metadata key of the choice (the recipe line says "calibration auto").</summary>
     public const string MetadataKey = "quanta.calibration.auto";
 
     /// <summary>
     /// Scores the candidates and returns the choice. <paramref name="fit"/> gives the histogram ranges are
-    /// resolved from; <paramref name="write"/> quantizes with given ranges; <paramref name="reference"/> runs
-    /// the float model on the scoring samples (it may refuse an output it cannot score: then MinMax is kept).
+    /// resolved from; <paramref name="open"/> opens the scorer (given one candidate's ranges to write the
+    /// model with); it may refuse an output it cannot score: then MinMax is kept.
     /// </summary>
     internal static AutoChoice Choose(IReadOnlyList<string> tensors, Func<string, Histogram> fit, Func<string, QuantSpec> spec,
-        CalibrationSettings settings, Func<IReadOnlyDictionary<string, (float Min, float Max)>, Model> write,
-        Func<ReferenceRun> reference, bool heldOut, IProgress<WorkProgress>? progress)
+        CalibrationSettings settings, Func<IReadOnlyDictionary<string, (float Min, float Max)>, CandidateScorer> open,
+        bool heldOut, IProgress<WorkProgress>? progress)
     {
         // Every candidate range of every tensor: range searches are independent and cost milliseconds each.
         var candidates = tensors.AsParallel()
             .Select(t => (t, Ranges: Candidates.ToDictionary(m => m, m => RangeOf(t, m, fit(t), spec(t), settings))))
             .ToDictionary(x => x.t, x => x.Ranges);
 
-        ReferenceRun scoring;
-        try { scoring = reference(); }
+        CandidateScorer scoring;
+        try { scoring = open(tensors.ToDictionary(t => t, t => candidates[t][CalibrationMethod.MinMax])); }
         catch (QuantaException e)
         {
             return new AutoChoice(CalibrationMethod.MinMax, new Dictionary<string, CalibrationMethod>(), [], 0, heldOut,
                 $"minmax kept without scoring: {e.Message}");
         }
+        using var _ = scoring;
 
         var trials = new List<AutoTrial>();
         int total = Candidates.Length + MaxTensorTrials, done = 0;
         (double Sqnr, double Agreement) Score(Func<string, CalibrationMethod> methodOf)
         {
             var ranges = tensors.ToDictionary(t => t, t => candidates[t][methodOf(t)]);
-            var agreement = scoring.Score(write(ranges));
+            var agreement = scoring.Score(ranges);
             progress?.Report(new WorkProgress("auto: scoring candidates", ++done, total));
             return (agreement.SqnrDb, agreement.Top1Agreement);
         }
@@ -152,7 +160,7 @@ internal static class AutoCalibration
                 }
             }
         }
-        int scored = scoring.Data.Count;
+        int scored = scoring.Samples;
         return new AutoChoice(best, chosen, trials, scored, heldOut, Why(best, chosen, modelScores, score, tensors, candidates, fit));
     }
 

@@ -8,10 +8,21 @@ namespace Quanta.Calibration;
 /// <see cref="InHeldOut"/>, set while those batches stream) which values come from the held-out
 /// samples. One pass feeds both; <see cref="HeldOut"/> replays just the held-out samples for scoring.
 /// The bytes streamed are the same as the plain data's, so the calibration digest does not change.
+/// <para>
+/// The held-out batches of the last complete pass are kept (copies, at most <see cref="KeepBytes"/>):
+/// scoring replays them from memory, since reaching the last samples of a streamed data set means
+/// reading (and decompressing) everything before them again — on Fashion-MNIST that read cost more
+/// than scoring a candidate.
+/// </para>
 /// </summary>
 internal sealed class HeldOutSplit(IDataset data, int heldOut) : IDataset
 {
+    /// <summary>Largest held-out input kept in memory for scoring; larger ones are streamed again.</summary>
+    public const long KeepBytes = 64L << 20;
+
     public int HeldOutCount { get; } = Math.Clamp(heldOut, 0, data.Count);
+    /// <summary>The held-out batches of the last complete pass, when they fit in <see cref="KeepBytes"/>.</summary>
+    List<Batch>? _kept;
     /// <summary>True while the batch being consumed holds held-out samples.</summary>
     public bool InHeldOut { get; private set; }
 
@@ -27,7 +38,16 @@ internal sealed class HeldOutSplit(IDataset data, int heldOut) : IDataset
 
     IEnumerable<Batch> Stream(int batchSize, bool includeFit)
     {
+        if (!includeFit && _kept is not null)
+        {
+            foreach (var b in _kept)
+                for (int from = 0; from < b.Count; from += batchSize)
+                    yield return from == 0 && b.Count <= batchSize ? b : Slice(b, from, Math.Min(b.Count, from + batchSize));
+            yield break;
+        }
         int boundary = Count - HeldOutCount, index = 0;
+        List<Batch>? kept = [];
+        long keptBytes = 0;
         InHeldOut = false;
         foreach (var b in data.Batches(batchSize))
         {
@@ -38,18 +58,17 @@ internal sealed class HeldOutSplit(IDataset data, int heldOut) : IDataset
                 if (includeFit) yield return b;
                 continue;
             }
-            if (start >= boundary)
-            {
-                InHeldOut = true;
-                yield return b;
-                continue;
-            }
-            int cut = boundary - start;
-            if (includeFit) yield return Slice(b, 0, cut);
+            if (includeFit && start < boundary) yield return Slice(b, 0, boundary - start);
+            // A copy: datasets may reuse a batch's buffers after the next one is read.
+            var held = Slice(b, Math.Max(0, boundary - start), b.Count);
+            keptBytes += held.Inputs.Sum(t => (long)Buffer.ByteLength(t.Values));
+            if (kept is not null && keptBytes <= KeepBytes) kept.Add(held);
+            else kept = null;
             InHeldOut = true;
-            yield return Slice(b, cut, b.Count);
+            yield return held;
         }
         InHeldOut = false;
+        if (kept is not null && index == Count) _kept = kept;
     }
 
     static Batch Slice(Batch b, int from, int to) =>

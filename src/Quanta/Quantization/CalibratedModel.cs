@@ -102,8 +102,7 @@ public sealed class CalibratedModel
         foreach (var t in tensors)
             if (!_statistics.ContainsKey(t)) throw new InvalidOperationException($"tensor '{t}' was not observed during calibration");
         _auto ??= AutoCalibration.Choose(tensors, t => _heldOut ? _statistics[t].Histogram : _histograms[t], t => plan.Tensors[t].Spec, recipe.Calibration,
-            ranges => StaticQuantizer.Write(Prepared, _preparation, plan, ranges, recipe, _calibration, Stopwatch.StartNew()).Model,
-            () => ReferenceRun.Of(Prepared, _scoring, new ScoreOptions(recipe.CalibBatch, Metric: Metric.Sqnr), AutoCalibration.ScoringRuntime(_runtime)), _heldOut, null);
+            ranges => AutoCalibration.OpenScorer(Prepared, plan, ranges, _scoring, recipe, _runtime), _heldOut, null);
         var final = AutoCalibration.Resolve(tensors, t => _histograms[t], t => plan.Tensors[t].Spec, _auto.MethodFor, recipe.Calibration);
         var result = StaticQuantizer.Write(Prepared, _preparation, plan, final, recipe, _calibration, clock, recover);
         result.Model.SetMetadata(AutoCalibration.MetadataKey, _auto.Describe());

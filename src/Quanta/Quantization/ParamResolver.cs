@@ -18,9 +18,17 @@ public static class ParamResolver
     /// </summary>
     public static void Resolve(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
     {
-        var union = plan.TensorsToCalibrate.GroupBy(plan.ParamsSource)
-            .ToDictionary(group => group.Key, group => (Min: group.Min(t => ranges[t].Min), Max: group.Max(t => ranges[t].Max)));
-        Resolve(g, plan, t => QuantMath.FromRange(union[t.Name].Min, union[t.Name].Max, t.Spec));
+        Resolve(g, plan, FromRanges(plan, ranges));
+    }
+
+    /// <summary>
+    /// Only what depends on the activation ranges — activations and biases — once the weights are
+    /// resolved: what `--method auto` redoes for each candidate set of ranges.
+    /// </summary>
+    public static void ResolveActivations(Graph g, QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    {
+        Activations(plan, FromRanges(plan, ranges));
+        Biases(g, plan);
     }
 
     /// <summary>
@@ -30,11 +38,6 @@ public static class ParamResolver
     /// </summary>
     public static void Resolve(Graph g, QuantPlan plan, Func<TensorPlan, QuantParams> activation, Func<TensorPlan, QuantParams?>? weight = null)
     {
-        // An activation owns its parameters unless it derives from another's (SameAs) or shares another's scale.
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) == t.Name))
-            plan.SetParams(t.Name, activation(t));
-        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) != t.Name))
-            plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight))
         {
             if (weight?.Invoke(t) is { } given)
@@ -51,6 +54,29 @@ public static class ParamResolver
                 ? clip ? WeightClipping.PerChannel(values, shape, axis, t.Spec) : QuantMath.PerChannel(values, shape, axis, t.Spec)
                 : clip ? WeightClipping.PerTensor(values, t.Spec) : QuantMath.PerTensor(values, t.Spec));
         }
+        Activations(plan, activation);
+        Biases(g, plan);
+    }
+
+    /// <summary>Calibrated ranges as parameters; tensors sharing a scale take the union of their ranges.</summary>
+    static Func<TensorPlan, QuantParams> FromRanges(QuantPlan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    {
+        var union = plan.TensorsToCalibrate.GroupBy(plan.ParamsSource)
+            .ToDictionary(group => group.Key, group => (Min: group.Min(t => ranges[t].Min), Max: group.Max(t => ranges[t].Max)));
+        return t => QuantMath.FromRange(union[t.Name].Min, union[t.Name].Max, t.Spec);
+    }
+
+    static void Activations(QuantPlan plan, Func<TensorPlan, QuantParams> activation)
+    {
+        // An activation owns its parameters unless it derives from another's (SameAs) or shares another's scale.
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) == t.Name))
+            plan.SetParams(t.Name, activation(t));
+        foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Activation && plan.ParamsSource(t.Name) != t.Name))
+            plan.SetParams(t.Name, plan.Params[plan.ParamsSource(t.Name)]);
+    }
+
+    static void Biases(Graph g, QuantPlan plan)
+    {
         foreach (var t in plan.Tensors.Values.Where(t => t.Role == TensorRole.Bias))
             plan.SetParams(t.Name, BiasParams(plan, t, g.FindInitializer(t.Name)!.Dims.ToArray()));
     }

@@ -24,7 +24,7 @@ public sealed record QuantRecipe
     public bool? SymmetricWeights { get; init; }
     public bool? SymmetricActivations { get; init; }
     public bool? ReduceRange { get; init; }
-    public string Method { get; init; } = "minmax";
+    public string Method { get; init; } = "auto";
     public double Percentile { get; init; } = 99.99;
     public float Sigmas { get; init; } = 3f;
     public int CalibCount { get; init; } = 512;

@@ -105,9 +105,16 @@ public sealed class ModelRunner : IDisposable
     /// Runs one batch and hands each float output to <paramref name="sink"/> without copying;
     /// the span is valid only during the call.
     /// </summary>
-    public void Run(Batch batch, OutputSink sink)
+    public void Run(Batch batch, OutputSink sink) => Run(batch, [], sink);
+
+    /// <summary>
+    /// Runs one batch with <paramref name="overrides"/> fed beside it: values for initializers the
+    /// model also declares as graph inputs (ONNX Runtime lets such initializers be replaced per run),
+    /// so one session serves many variants of a model that differ only in those tensors.
+    /// </summary>
+    public void Run(Batch batch, IReadOnlyList<(string Name, OrtValue Value)> overrides, OutputSink sink)
     {
-        using var outputs = RunSession(batch);
+        using var outputs = RunSession(batch, overrides);
         for (int i = 0; i < outputs.Count; i++)
         {
             var v = outputs[i];
@@ -134,11 +141,13 @@ public sealed class ModelRunner : IDisposable
         });
     }
 
-    IDisposableReadOnlyCollection<OrtValue> RunSession(Batch batch)
+    IDisposableReadOnlyCollection<OrtValue> RunSession(Batch batch, IReadOnlyList<(string Name, OrtValue Value)>? overrides = null)
     {
         var inputs = Inputs.Bind(batch);
         try
         {
+            if (overrides is { Count: > 0 })
+                return _session.Run(_runOptions, [.. Inputs.Names, .. overrides.Select(o => o.Name)], [.. inputs, .. overrides.Select(o => o.Value)], OutputNames);
             return _session.Run(_runOptions, Inputs.Names, inputs, OutputNames);
         }
         catch (OnnxRuntimeException e)

@@ -77,7 +77,7 @@ public class AutoCalibrationTests
         using var dir = new TempDir();
         var model = OutlierModel();
         var calibration = Open(Data(dir, "calib", 512, 1));
-        var recipe = new QuantRecipe { Method = "auto" }.Resolve(Hardware.Detect());
+        var recipe = new QuantRecipe().Resolve(Hardware.Detect());
         Assert.Equal(CalibrationMethod.Auto, recipe.Method); // auto is the default
 
         var auto = StaticQuantizer.Quantize(model, calibration, recipe);
@@ -112,16 +112,43 @@ public class AutoCalibrationTests
     }
 
     [Fact]
-    public void Cli_prints_the_score_table_and_the_choice()
+    public void Cli_prints_the_score_table_and_the_choice_by_default()
     {
         using var dir = new TempDir();
         string modelPath = Path.Combine(dir.Path, "outliers.onnx"), output = Path.Combine(dir.Path, "q.onnx");
         OutlierModel().Save(modelPath);
-        var r = CliRunner.Run("quantize", modelPath, "-o", output, "--calib", Data(dir, "calib", 256, 1), "--method", "auto");
+        var r = CliRunner.Run("quantize", modelPath, "-o", output, "--calib", Data(dir, "calib", 256, 1));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("output SQNR", r.Stdout);
         Assert.Contains("calibration chosen:", r.Stdout);
         Assert.Contains("minmax", r.Stdout);
         Assert.Contains(AutoCalibration.MetadataKey, Model.Load(output).Proto.MetadataProps.Select(p => p.Key));
+        Assert.Contains("calibration auto", r.Stdout); // the recipe line
+    }
+
+    /// <summary>
+    /// The one-session scorer feeds each candidate's scales, zero points and biases into a model written once
+    /// with other ranges: its score must be exactly that of the model written with the candidate's own ranges.
+    /// </summary>
+    [Fact]
+    public void One_session_scores_each_candidate_as_its_own_written_model()
+    {
+        using var dir = new TempDir();
+        var model = OutlierModel();
+        var recipe = new QuantRecipe().Resolve(Hardware.Detect());
+        var data = Open(Data(dir, "calib", 256, 1));
+        var minmax = StaticQuantizer.Quantize(model, data, recipe with { Method = CalibrationMethod.MinMax });
+        var mse = StaticQuantizer.Quantize(model, data, recipe with { Method = CalibrationMethod.Mse });
+        var prepared = Quanta.IR.Passes.PassPipeline.Run(model, Quanta.IR.Passes.PassPipeline.Normalize, out _);
+        var reference = ReferenceRun.Of(prepared, data, new ScoreOptions(Metric: Metric.Sqnr), new RuntimeOptions(Optimize: false));
+        static Dictionary<string, (float, float)> Ranges(QuantizeResult r) => r.Ranges.ToDictionary(c => c.Tensor, c => (c.Min, c.Max));
+
+        // Written with minmax's ranges, scoring mse's (which clip the outlier unit), then minmax's own.
+        using (var scorer = CandidateScorer.Open(prepared, Planner.Plan(prepared.Graph, recipe), Ranges(minmax), reference))
+        {
+            Assert.Equal(reference.Score(mse.Model).SqnrDb, scorer.Score(Ranges(mse)).SqnrDb, 6);
+            Assert.Equal(reference.Score(minmax.Model).SqnrDb, scorer.Score(Ranges(minmax)).SqnrDb, 6);
+        }
+        Assert.NotEqual(reference.Score(minmax.Model).SqnrDb, reference.Score(mse.Model).SqnrDb, 2); // the candidates really differ
     }
 }

@@ -19,7 +19,7 @@ public class CalibratedModelRangeTests
     public void RunningStatisticsMethodsMatchADirectQuantization(string method)
     {
         var model = Model.Load(TestData.Model("fmnist_cnn.onnx"));
-        var minmax = new QuantRecipe { CalibCount = Samples }.Resolve(Hardware.Detect());
+        var minmax = new QuantRecipe { Method = "minmax", CalibCount = Samples }.Resolve(Hardware.Detect());
         var calibrated = CalibratedModel.Calibrate(model, Quantize.Calibration(Samples), minmax);
 
         var recipe = new QuantRecipe { Method = method, CalibCount = Samples, Sigmas = 2.5f };

@@ -26,8 +26,15 @@ public class RealModelShapesTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var dynamic = Model.Load(TestData.Model("fmnist_cnn.onnx"));
         var fixedBatch = ExportShapes.FixedBatch(dynamic);
-        var fromDynamic = StaticQuantizer.Quantize(dynamic, Quantize.Calibration(64), Defaults(64)).Model;
-        var fromFixed = StaticQuantizer.Quantize(fixedBatch, Quantize.Calibration(64), Defaults(64)).Model;
+        var dynamicResult = StaticQuantizer.Quantize(dynamic, Quantize.Calibration(64), Defaults(64));
+        var fixedResult = StaticQuantizer.Quantize(fixedBatch, Quantize.Calibration(64), Defaults(64));
+        var (fromDynamic, fromFixed) = (dynamicResult.Model, fixedResult.Model);
+        // The default (auto) makes the same choice; its scores, summed over batches of 1 instead of 32,
+        // may differ in the last digits of the recorded score table, so that one entry is compared by choice.
+        Assert.Equal(dynamicResult.Auto!.Method, fixedResult.Auto!.Method);
+        Assert.Equal(dynamicResult.Auto.Tensors, fixedResult.Auto.Tensors);
+        foreach (var m in new[] { fromDynamic, fromFixed })
+            m.Proto.MetadataProps.Remove(m.Proto.MetadataProps.Single(p => p.Key == Quanta.Calibration.AutoCalibration.MetadataKey));
 
         // Apart from the batch dimension of the declared shapes (inputs, outputs, and the value
         // shapes inferred from them), the files are the same bytes.

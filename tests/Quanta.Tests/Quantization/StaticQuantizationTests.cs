@@ -50,8 +50,11 @@ public class StaticQuantizationTests
         var a = Quantize.Run(model, new QuantRecipe(), calibCount: 64).Model;
         var b = Quantize.Run(model, new QuantRecipe(), calibCount: 64).Model;
         Assert.Equal(a.ToBytes(), b.ToBytes());
-        Assert.Contains("calibration minmax", a.Metadata("quanta.recipe")); // the default
-        Assert.Null(a.Metadata(Quanta.Calibration.AutoCalibration.MetadataKey)); // only --method auto records a choice
+        Assert.Contains("calibration auto", a.Metadata("quanta.recipe")); // the default
+        Assert.Contains("scored", a.Metadata(Quanta.Calibration.AutoCalibration.MetadataKey)); // auto records its choice and scores
+        var minmax = Quantize.Run(model, new QuantRecipe { Method = "minmax" }, calibCount: 64).Model;
+        Assert.Contains("calibration minmax", minmax.Metadata("quanta.recipe"));
+        Assert.Null(minmax.Metadata(Quanta.Calibration.AutoCalibration.MetadataKey)); // a single method records no choice
         Assert.Contains("64 samples", a.Metadata("quanta.calibration"));
         Assert.Equal("quanta", a.Proto.ProducerName);
         Assert.Equal(64, a.Metadata("quanta.calibration.sha256")!.Length);
