@@ -132,7 +132,7 @@ static class LargeGraph
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({string.Join(", ", shape)}), }}";
         int total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        var bytes = new List<byte>([0x93, .."NUMPY"u8, 1, 0, (byte)(header.Length & 0xff), (byte)(header.Length >> 8)]);
+        var bytes = new List<byte>([0x93, .. "NUMPY"u8, 1, 0, (byte)(header.Length & 0xff), (byte)(header.Length >> 8)]);
         bytes.AddRange(Encoding.ASCII.GetBytes(header));
         bytes.AddRange(MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
         return bytes.ToArray();

@@ -1,7 +1,7 @@
-using Quanta.Numerics;
 using Quanta.Data;
 using Quanta.Evaluation;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Quantization;
 using Quanta.Runtime;
 

@@ -1,10 +1,10 @@
-using Quanta.Numerics;
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Quanta.Calibration;
 using Quanta.Data;
 using Quanta.Evaluation;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Quantization;
 using Quanta.Runtime;
 using Quanta.Tests.Normalize;

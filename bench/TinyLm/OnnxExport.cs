@@ -83,7 +83,9 @@ static class OnnxExport
 
     static TorchSharp.Modules.Linear GetLinear(this Block blk, string name) => name switch
     {
-        "q" => blk.q, "k" => blk.k, "v" => blk.v,
+        "q" => blk.q,
+        "k" => blk.k,
+        "v" => blk.v,
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

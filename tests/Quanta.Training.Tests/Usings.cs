@@ -1,2 +1,2 @@
-global using Xunit;
 global using Quanta.Tests;
+global using Xunit;

@@ -41,7 +41,7 @@ static class BenchCommand
             if (paths.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p)) is { } unknown)
                 throw QuantaException.BadInput($"unknown option '{unknown}' (see: quanta bench --help)");
             var options = new BenchOptions(parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(runs), Streams: parse.GetValue(streams))
-                { Shapes = ParseShapes(parse.GetValue(shapes) ?? []) };
+            { Shapes = ParseShapes(parse.GetValue(shapes) ?? []) };
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
             var profiles = parse.GetValue(profile) ? Profiles(paths, options) : null;

@@ -1,4 +1,3 @@
-using Spectre.Console;
 using System.CommandLine;
 using System.Reflection;
 using Quanta.Cli.Output;
@@ -7,6 +6,7 @@ using Quanta.Evaluation;
 using Quanta.IR;
 using Quanta.Quantization;
 using Quanta.Runtime;
+using Spectre.Console;
 
 namespace Quanta.Cli.Commands;
 

@@ -1,10 +1,10 @@
-using Spectre.Console;
 using System.CommandLine;
 using Quanta.Analysis;
 using Quanta.Cli.Output;
 using Quanta.Evaluation;
 using Quanta.IR;
 using Quanta.Runtime;
+using Spectre.Console;
 
 namespace Quanta.Cli.Commands;
 

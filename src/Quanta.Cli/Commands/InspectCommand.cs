@@ -1,8 +1,8 @@
-using Spectre.Console;
 using System.CommandLine;
 using Quanta.Analysis;
 using Quanta.Cli.Output;
 using Quanta.IR;
+using Spectre.Console;
 
 namespace Quanta.Cli.Commands;
 

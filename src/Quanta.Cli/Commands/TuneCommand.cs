@@ -48,7 +48,7 @@ static class TuneCommand
             if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
                 throw QuantaException.BadInput("--output: must differ from the input model (inputs are never modified)");
             var options = new TuneOptions(parse.GetValue(maxDrop), parse.GetValue(maxRelDrop), parse.GetValue(maxTrials), BatchSize: flags.BatchSize(parse))
-                { Output = scoring.Output(parse), Metric = scoring.Metric(parse) };
+            { Output = scoring.Output(parse), Metric = scoring.Metric(parse) };
             var problems = options.Validate();
             if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
             var placementOptions = placementFlags.Options(parse);

@@ -1,6 +1,6 @@
+using static Quanta.Training.Execution.Scalars;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
-using static Quanta.Training.Execution.Scalars;
 
 namespace Quanta.Training.Execution;
 

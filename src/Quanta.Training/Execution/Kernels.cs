@@ -1,5 +1,5 @@
-using static TorchSharp.torch;
 using static Quanta.Training.Execution.Scalars;
+using static TorchSharp.torch;
 
 namespace Quanta.Training.Execution;
 

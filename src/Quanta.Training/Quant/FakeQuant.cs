@@ -1,7 +1,7 @@
 using Quanta.Training.Execution;
 using TorchSharp;
-using static TorchSharp.torch;
 using static Quanta.Training.Execution.Scalars;
+using static TorchSharp.torch;
 
 namespace Quanta.Training.Quant;
 

@@ -1,7 +1,7 @@
+using System.Diagnostics;
 using Quanta.Data;
 using Quanta.IR;
 using Quanta.Runtime;
-using System.Diagnostics;
 
 namespace Quanta.Evaluation;
 

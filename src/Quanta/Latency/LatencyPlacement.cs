@@ -38,7 +38,7 @@ public static class LatencyPlacement
             if (!PlacementRule.NeedsSearch(speedup))
                 return Stamp(new PlacementResult(options.Objective, batch, threads, check[0].Length, options.Margin,
                     BenchmarkComparison.Median(check[0]), BenchmarkComparison.Median(check[1]), speedup, speedup, false, [], clock.Elapsed.TotalSeconds)
-                    { Result = quantized });
+                { Result = quantized });
         }
 
         var regions = RegionFinder.Find(quantized.Plan, options.MaxRegions);
@@ -52,12 +52,13 @@ public static class LatencyPlacement
         if (lost.Count == 0)
             return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
                 BenchmarkComparison.Median(timed[0]), BenchmarkComparison.Median(timed[1]), int8Speedup, int8Speedup, true, decisions, clock.Elapsed.TotalSeconds)
-                { Result = quantized });
+            { Result = quantized });
 
         var speedups = decisions.ToDictionary(d => d.Region, d => d.Speedup);
         var result = rewrite(WithFloat(quantized.Recipe, lost,
             r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true)
-            with { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds };
+            with
+        { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds };
         // Metadata written after the first Write (auto calibration's choice) carries over.
         foreach (var p in quantized.Model.Proto.MetadataProps)
             if (result.Model.Metadata(p.Key) is null) result.Model.SetMetadata(p.Key, p.Value);
@@ -67,7 +68,8 @@ public static class LatencyPlacement
         int written = keep ? 2 : 1;
         return Stamp(new PlacementResult(options.Objective, batch, threads, options.Rounds, options.Margin,
             BenchmarkComparison.Median(final[0]), BenchmarkComparison.Median(final[written]), PlacementRule.Speedup(final[0], final[written]),
-            PlacementRule.Speedup(final[0], final[1]), true, decisions, clock.Elapsed.TotalSeconds) { Result = keep ? result : quantized, Reverted = !keep });
+            PlacementRule.Speedup(final[0], final[1]), true, decisions, clock.Elapsed.TotalSeconds)
+        { Result = keep ? result : quantized, Reverted = !keep });
     }
 
     static PlacementResult Stamp(PlacementResult placement)

@@ -89,7 +89,8 @@ public sealed record QuantRecipe
             ObserverFactory.Parse(Method),
             new CalibrationSettings(Percentile, Sigmas),
             CalibCount, CalibBatch, Seed,
-            OpTypes, Exclude, Nodes, SmoothQuant) { Recovery = RecoveryOptions };
+            OpTypes, Exclude, Nodes, SmoothQuant)
+        { Recovery = RecoveryOptions };
     }
 
     static readonly JsonSerializerOptions JsonOptions = new()

@@ -64,7 +64,8 @@ public static class Benchmark
                 request.Run();
                 Interlocked.Increment(ref completed);
             }
-        }) { IsBackground = true }).ToList();
+        })
+        { IsBackground = true }).ToList();
         workers.ForEach(w => w.Start());
         ready.SignalAndWait();
         var clock = Stopwatch.StartNew();

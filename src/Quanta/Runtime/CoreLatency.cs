@@ -36,7 +36,8 @@ internal static class CoreLatency
                 while (Volatile.Read(ref line[0]) != i) { }
                 Volatile.Write(ref line[16], i);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         echo.Start();
         // The first tenth warms up (the echo thread starting, caches); the rest is timed.
         int warmup = iterations / 10;

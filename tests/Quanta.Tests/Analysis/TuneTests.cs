@@ -1,5 +1,5 @@
-using Quanta.Numerics;
 using Quanta.Analysis;
+using Quanta.Numerics;
 using Quanta.Quantization;
 using Quanta.Runtime;
 using Quanta.Tests.Quantization;

@@ -1,5 +1,5 @@
-using Quanta.Onnx.Proto;
 using Google.Protobuf;
+using Quanta.Onnx.Proto;
 
 namespace Quanta.Tests.Cli;
 

@@ -1,9 +1,9 @@
 using Quanta.IR;
-using Xunit.Abstractions;
 using Quanta.Onnx;
 using Quanta.Quantization.Dynamic;
 using Quanta.Quantization.WeightOnly;
 using Quanta.Tests.TestModels;
+using Xunit.Abstractions;
 using Q = Quanta.Tests.Quantization.Quantize;
 
 namespace Quanta.Tests.Modes;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Quanta.IR;
-using Xunit.Abstractions;
 using Quanta.IR.Passes;
 using Quanta.Onnx;
 using Quanta.Onnx.Proto;
 using Quanta.Quantization;
 using Quanta.Runtime;
 using Quanta.Tests.TestModels;
+using Xunit.Abstractions;
 using Q = Quanta.Tests.Quantization.Quantize;
 
 namespace Quanta.Tests.Modes;

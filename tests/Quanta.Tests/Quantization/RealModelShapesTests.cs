@@ -1,7 +1,7 @@
-using Quanta.Numerics;
 using Quanta.Analysis;
 using Quanta.Data;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Onnx.Proto;
 using Quanta.Quantization;
 using Quanta.Quantization.Dynamic;

@@ -1,5 +1,5 @@
-using Quanta.Numerics;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Quantization;
 
 namespace Quanta.Tests.Quantization;

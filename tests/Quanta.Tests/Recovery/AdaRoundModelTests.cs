@@ -1,7 +1,7 @@
-using Quanta.Numerics;
 using Google.Protobuf;
 using Quanta.Data;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Onnx;
 using Quanta.Quantization;
 using Quanta.Runtime;

@@ -72,7 +72,8 @@ internal static partial class ShapeRules
             case "Squeeze": Squeeze(c); break;
             case "Unsqueeze": Unsqueeze(c); break;
             case "ReduceMean" or "ReduceSum" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL1" or "ReduceL2"
-                or "ReduceLogSum" or "ReduceLogSumExp" or "ReduceSumSquare": Reduce(c); break;
+                or "ReduceLogSum" or "ReduceLogSumExp" or "ReduceSumSquare":
+                Reduce(c); break;
             case "ArgMax" or "ArgMin": ArgReduce(c); break;
             case "Shape": Shape(c); break;
             case "Size":

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Quanta.IR;
 using Quanta.IR.Passes;
 using Quanta.Numerics;
-using Quanta.Quantization.Embedding;
 using Quanta.Onnx;
+using Quanta.Quantization.Embedding;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.Dynamic;

@@ -3,8 +3,8 @@ using Quanta.Data;
 using Quanta.IR;
 using Quanta.IR.Normalize;
 using Quanta.IR.Passes;
-using Quanta.Quantization.Embedding;
 using Quanta.Onnx;
+using Quanta.Quantization.Embedding;
 using Quanta.Runtime;
 
 namespace Quanta.Quantization.WeightOnly;
