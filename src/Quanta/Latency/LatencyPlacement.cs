@@ -58,8 +58,8 @@ public static class LatencyPlacement
         var result = rewrite(WithFloat(quantized.Recipe, lost,
             r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true)
             with
-        { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds };
-        // Metadata written after the first Write (auto calibration's choice) carries over.
+        { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds, Auto = quantized.Auto };
+        // What was decided after the first Write (auto calibration's choice and its metadata) carries over.
         foreach (var p in quantized.Model.Proto.MetadataProps)
             if (result.Model.Metadata(p.Key) is null) result.Model.SetMetadata(p.Key, p.Value);
         // Regions were timed one at a time; together they may interact. The placed model must beat the all-int8 plan it came from.

@@ -17,7 +17,7 @@ public class RecoveryTuneTests
     {
         var model = Quanta.IR.Model.Load(TestData.Model("fmnist_cnn.onnx"));
         // Per-tensor 4-bit weights: rounding error large enough for recovery to be tried.
-        var start = new QuantRecipe { WeightType = QuantType.Int4, PerChannel = false, CalibCount = 64, AdaRoundIters = 50 }.Resolve(Hardware.Detect());
+        var start = new QuantRecipe { Method = "minmax", WeightType = QuantType.Int4, PerChannel = false, CalibCount = 64, AdaRoundIters = 50 }.Resolve(Hardware.Detect());
         var search = Quantize.Test(200);
         var r = Tuner.Run(model, Quantize.Calibration(64), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 3, Methods: ["minmax"]));
         var first = r.Trials[0];

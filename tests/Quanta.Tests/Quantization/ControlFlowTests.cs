@@ -39,7 +39,8 @@ public class ControlFlowTests
         var (quantized, cosine) = StaticRun(c, model);
         Assert.True(BodyOps(quantized).Contains("QuantizeLinear") && BodyOps(quantized).Contains("DequantizeLinear"),
             $"{name}: body ops {string.Join(",", BodyOps(quantized))}");
-        Assert.True(quantized.SerializedBytes() < model.SerializedBytes(), $"{name}: {quantized.SerializedBytes()} vs {model.SerializedBytes()} bytes");
+        // The graph's bytes: the metadata Quanta stamps (recipe, auto's score table) weighs on a model this small.
+        Assert.True(quantized.Proto.Graph.CalculateSize() < model.Proto.Graph.CalculateSize(), $"{name}: graph {quantized.Proto.Graph.CalculateSize()} vs {model.Proto.Graph.CalculateSize()} bytes");
         Assert.True(cosine >= 0.99, $"{name}: static output cosine {cosine:0.0000}");
     }
 

@@ -22,6 +22,8 @@ sealed class ActivationFusion : IOpQuantizer
             && plan.Graph.Consumers(input).Count == 1
             && !plan.Plan.HasDependents(input) // a Concat's shared scale: folding would clip its other parts
             && !plan.Graph.IsGraphOutput(input)
+            // Its output must be quantized in its place (graph outputs stay float), or the clamp would be lost.
+            && !plan.Graph.IsGraphOutput(node.Output[0])
             && !plan.ActivationSpec.Symmetric
             && ClipBoundsContainZero(node, plan);
         if (!fusable)
