@@ -218,12 +218,7 @@ internal static class ExternalData
             stream.Position = offset;
             if (onDisk) CopyFromDisk(t, stream, slice ??= new byte[CopyChunk]);
             else stream.Write(t.RawData.Span);
-            t.ClearRawData();
-            t.ExternalData.Clear();
-            t.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
-            t.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString() });
-            t.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString() });
-            t.DataLocation = TensorProto.Types.DataLocation.External;
+            PointAt(t, location, offset, length);
         }
     }
 
