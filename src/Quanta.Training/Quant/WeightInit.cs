@@ -1,3 +1,4 @@
+using static Quanta.Training.Execution.Scalars;
 using static TorchSharp.torch;
 
 namespace Quanta.Training.Quant;
@@ -15,25 +16,25 @@ internal static class WeightInit
 
     public static void Initialize(FakeQuantizer fq, Tensor weight)
     {
-        // Runs once per weight, with numbers passed as implicit Scalars: inside the process-wide guard.
-        using var step = Execution.NativeStep.Begin();
+        // Every number goes through the Scalar cache: an implicit Scalar could be freed under libtorch by another thread's collection.
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var c = fq.Config;
         // View the weight as [channels, values per channel] around the quantization axis.
         var w = c.Axis is { } axis ? weight.detach().transpose(0, axis).reshape(weight.shape[axis], -1) : weight.detach().reshape(1, -1);
-        var absmax = w.abs().amax(1).clamp_min(1e-12f);
+        var tiny = Of(1e-12);
+        var absmax = w.abs().amax(1).clamp_min(tiny);
         Tensor scale;
-        if (c.Scheme == WeightScheme.Binary) scale = w.abs().mean([1L]).clamp_min(1e-12f);
-        else if (c.QMax >= 127) scale = absmax / c.QMax;
+        if (c.Scheme == WeightScheme.Binary) scale = w.abs().mean([1L]).clamp_min(tiny);
+        else if (c.QMax >= 127) scale = absmax.div(Of((double)c.QMax));
         else
         {
-            var best = full_like(absmax, float.PositiveInfinity);
-            scale = absmax / c.QMax;
+            var best = full_like(absmax, Of(double.PositiveInfinity));
+            scale = absmax.div(Of((double)c.QMax));
             for (int k = 1; k <= GridSteps; k++)
             {
-                var s = (absmax * (k / (float)GridSteps) / c.QMax).unsqueeze(1);
-                var err = ((w / s).round().clamp(c.QMin, c.QMax) * s - w).pow(2).sum(1);
+                var s = absmax.mul(Of(k / (double)GridSteps / c.QMax)).unsqueeze(1);
+                var err = (w.div(s).round().clamp(Of((double)c.QMin), Of((double)c.QMax)).mul(s).sub(w)).square().sum(1);
                 var better = err.lt(best);
                 best = where(better, err, best);
                 scale = where(better, s.squeeze(1), scale);

@@ -14,14 +14,14 @@ internal static class Checkpoint
 {
     sealed record State(int Step, string Fingerprint);
 
-    public static void Save(string dir, nn.Module module, TorchSharp.Modules.OptimizerHelper optimizer, int step, string fingerprint)
+    public static void Save(string dir, nn.Module module, Optimizer optimizer, int step, string fingerprint)
     {
         string full = Path.GetFullPath(dir);
         string tmp = full.TrimEnd(Path.DirectorySeparatorChar) + ".tmp";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         module.save(Path.Combine(tmp, "model.bin"));
-        optimizer.save_state_dict(Path.Combine(tmp, "optimizer.bin"));
+        optimizer.Save(Path.Combine(tmp, "optimizer.bin"));
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new State(step, fingerprint)));
         string old = full.TrimEnd(Path.DirectorySeparatorChar) + ".old";
         if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -31,7 +31,7 @@ internal static class Checkpoint
     }
 
     /// <summary>The step to resume from (0 when the folder holds no checkpoint).</summary>
-    public static int TryLoad(string dir, nn.Module module, TorchSharp.Modules.OptimizerHelper optimizer, string fingerprint)
+    public static int TryLoad(string dir, nn.Module module, Optimizer optimizer, string fingerprint)
     {
         string statePath = Path.Combine(dir, "state.json");
         if (!File.Exists(statePath)) return 0;
@@ -41,7 +41,7 @@ internal static class Checkpoint
         if (state.Fingerprint != fingerprint)
             throw QuantaException.BadInput($"--checkpoint {dir}: saved by a run with other options or another model; use a fresh folder");
         module.load(Path.Combine(dir, "model.bin"));
-        optimizer.load_state_dict(Path.Combine(dir, "optimizer.bin"));
+        optimizer.Load(Path.Combine(dir, "optimizer.bin"));
         return state.Step;
     }
 }

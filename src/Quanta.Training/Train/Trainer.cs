@@ -21,9 +21,7 @@ internal sealed class Trainer(OnnxModule student, QuantSim? sim, OnnxModule? tea
         int perEpoch = data.StepsPerEpoch;
         int total = o.Steps ?? o.Epochs * perEpoch;
         var parameters = student.parameters().Where(p => p.requires_grad).ToList();
-        using TorchSharp.Modules.OptimizerHelper optimizer = o.Optimizer == OptimizerKind.Sgd
-            ? (TorchSharp.Modules.OptimizerHelper)optim.SGD(parameters, o.LearningRate, o.Momentum, weight_decay: o.WeightDecay)
-            : optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
+        using var optimizer = Optimizer.Create(o, parameters);
 
         int start = o.Checkpoint is null ? 0 : Checkpoint.TryLoad(o.Checkpoint, student, optimizer, fingerprint);
         int step = start;
@@ -42,23 +40,19 @@ internal sealed class Trainer(OnnxModule student, QuantSim? sim, OnnxModule? tea
                 if (step >= total) break;
                 cancel.ThrowIfCancellationRequested();
                 double lr = LrSchedule.At(step, total, o.LearningRate);
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                optimizer.LearningRate = lr;
 
                 using (var scope = NewDisposeScope())
                 {
-                    // Forward and backward pass only cached Scalars (Scalars.cs): other trainings run alongside.
+                    // Every number reaches libtorch as a Scalar held for the call (Scalars.cs, Optimizer.cs): trainings run alongside.
                     var x = tensor(batch.Data, batch.Shape);
                     var y = tensor(batch.Labels.Select(l => (long)l).ToArray());
                     var logits = student.forward(x);
                     var loss = Loss(logits, y, x);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    // TorchSharp's optimizers turn learning rate, momentum and betas into short-lived Scalars of their own.
-                    using (NativeStep.Begin())
-                    {
-                        optimizer.step();
-                        sim?.Constrain();
-                    }
+                    optimizer.Step();
+                    sim?.Constrain();
                     lastLoss = loss.item<float>();
                     lastAccuracy = logits.argmax(1).eq(y).to_type(ScalarType.Float32).mean().item<float>();
                 }
