@@ -17,7 +17,7 @@ internal static class TensorConvert
             case DataTypes.Float16:
                 return tensor(Tensors.ToFloats(t), dims);
             case DataTypes.Bool:
-                return tensor(Tensors.ToInt64s(t), dims).ne(0);
+                return tensor(Tensors.ToInt64s(t), dims).ne(Scalars.Zero);
             default:
                 return tensor(Tensors.ToInt64s(t), dims);
         }
