@@ -43,7 +43,7 @@ static class AutoSuite
             var times = Methods.ToDictionary(m => m, _ => new List<double>());
             var last = new Dictionary<string, QuantizeResult>();
             QuantizeResult Quantize(string m) =>
-                StaticQuantizer.Quantize(model, Calibration(a), new QuantRecipe { Method = m }.Resolve(Hardware.Detect()), new RuntimeOptions(a.Threads));
+                StaticQuantizer.Quantize(model, Calibration(a), new QuantRecipe { Method = OptionNames.Parse<Quanta.Calibration.CalibrationMethod>(m, "calibration method") }.Resolve(Hardware.Detect()), new RuntimeOptions(a.Threads));
             for (int round = 0; round < a.Repeat; round++)
                 foreach (var m in round % 2 == 0 ? timed : timed.Reverse())
                 {
@@ -61,7 +61,7 @@ static class AutoSuite
                 string time = times[m].Count > 0
                     ? $"{BenchmarkComparison.Median(times[m]):0.00} | {BenchmarkComparison.Median(times[m].Select((t, i) => t / times["minmax"][i]).ToList()):0.00}×"
                     : "(not timed) | ";
-                string choice = last[m].Auto is { } c ? $"{Quanta.Calibration.ObserverFactory.Name(c.Method)}{(c.Tensors.Count > 0 ? $" + {c.Tensors.Count} tensor(s) changed" : "")}" : "";
+                string choice = last[m].Auto is { } c ? $"{OptionNames.Of(c.Method)}{(c.Tensors.Count > 0 ? $" + {c.Tensors.Count} tensor(s) changed" : "")}" : "";
                 Console.WriteLine($"| {name} | {m} | {top1[m]:0.0000} | {(fp32 - top1[m]) * 100:0.00} | {(top1[m] - bestSingle) * 100:+0.00;-0.00} | {time} | {choice} |");
                 Console.Error.WriteLine($"{name} {m}: {top1[m]:0.0000} {choice}");
             }
@@ -83,7 +83,7 @@ static class AutoSuite
             foreach (var method in new[] { "minmax", "auto" })
                 foreach (double? alpha in new double?[] { null }.Concat(alphas.Select(x => (double?)x)))
                 {
-                    var recipe = new QuantRecipe { Method = method, PerChannel = perChannel, SmoothQuant = alpha }.Resolve(Hardware.Detect());
+                    var recipe = new QuantRecipe { Method = OptionNames.Parse<Quanta.Calibration.CalibrationMethod>(method, "calibration method"), PerChannel = perChannel, SmoothQuant = alpha }.Resolve(Hardware.Detect());
                     var r = StaticQuantizer.Quantize(model, Calibration(a), recipe, new RuntimeOptions(a.Threads));
                     double q = Evaluator.Evaluate(r.Model, Test(a)).Top1;
                     int sites = r.Preparation.Where(p => p.Pass == "smoothquant").Sum(p => p.Rewrites);

@@ -65,7 +65,7 @@ static class RecoverySuite
                 "eq" => r with { Equalize = true },
                 "bc" => r with { BiasCorrection = true },
                 "ada" => r with { AdaRound = true, AdaRoundIters = value.Length > 0 ? int.Parse(value) : r.AdaRoundIters },
-                "method" => r with { Method = value },
+                "method" => r with { Method = OptionNames.Parse<Quanta.Calibration.CalibrationMethod>(value, "calibration method") },
                 _ => throw new ArgumentException($"unknown recipe part '{part}' in '{spec}'"),
             };
         }

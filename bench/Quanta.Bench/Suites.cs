@@ -68,7 +68,7 @@ static class Suites
                 QuantizeResult? last = null;
                 var times = Enumerable.Range(0, a.Repeat).Select(_ =>
                 {
-                    last = StaticQuantizer.Quantize(model, Calibration(a), Recipe(new QuantRecipe { Method = method }), new RuntimeOptions(a.Threads));
+                    last = StaticQuantizer.Quantize(model, Calibration(a), Recipe(new QuantRecipe { Method = OptionNames.Parse<Quanta.Calibration.CalibrationMethod>(method, "calibration method") }), new RuntimeOptions(a.Threads));
                     return last.TotalSeconds;
                 }).ToList();
                 double t = Median(times);
@@ -171,7 +171,7 @@ static class Suites
     public static int MemoryChild(BenchArgs a)
     {
         int count = int.Parse(a.Rest[0]);
-        var recipe = Recipe(new QuantRecipe { Method = a.Rest[1], CalibCount = count });
+        var recipe = Recipe(new QuantRecipe { Method = OptionNames.Parse<Quanta.Calibration.CalibrationMethod>(a.Rest[1], "calibration method"), CalibCount = count });
         StaticQuantizer.Quantize(Load(a, "fmnist_mobilenetv2"), Calibration(a, count), recipe);
         Console.WriteLine(ProcessMemory.PeakRssBytes());
         return 0;
@@ -191,7 +191,7 @@ static class Suites
             foreach (var (label, recipe) in new[]
             {
                 ("int4 per-channel minmax", new QuantRecipe { WeightType = QuantType.Int4 }),
-                ("int4 per-channel mse", new QuantRecipe { WeightType = QuantType.Int4, Method = "mse" }),
+                ("int4 per-channel mse", new QuantRecipe { WeightType = QuantType.Int4, Method = Quanta.Calibration.CalibrationMethod.Mse }),
                 ("int4 per-tensor minmax", new QuantRecipe { WeightType = QuantType.Int4, PerChannel = false }),
             })
             {

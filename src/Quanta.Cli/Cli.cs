@@ -41,7 +41,7 @@ public static class Cli
         }
         catch (QuantaException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {FlagNames.InMessage(e.Message, parse.CommandResult.Command)}");
             if (verbose && e.InnerException is not null) Console.Error.WriteLine(e.InnerException);
             return e.Kind == FailureKind.BadInput ? 2 : 1;
         }

@@ -25,7 +25,7 @@ public sealed record QatOptions
     public bool FakeQuant { get; init; } = true;
 
     // range initialisation
-    public string Method { get; init; } = "minmax";
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
     public double Percentile { get; init; } = 99.99;
     public int CalibCount { get; init; } = 512;
 
@@ -58,21 +58,19 @@ public sealed record QatOptions
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (WeightBits is < 2 or > 16) problems.Add($"--weight-bits must be 2..16, got {WeightBits}");
-        if (ActivationBits is < 2 or > 16) problems.Add($"--activation-bits must be 2..16, got {ActivationBits}");
-        if (Epochs < 1) problems.Add($"--epochs must be at least 1, got {Epochs}");
-        if (Steps is < 0) problems.Add($"--steps must not be negative, got {Steps}");
-        if (TrainCount is < 1) problems.Add($"--train-count must be at least 1, got {TrainCount}");
-        if (Batch < 1) problems.Add($"--batch must be at least 1, got {Batch}");
-        if (Lr is { } lr && !(lr > 0 && double.IsFinite(lr))) problems.Add($"--lr must be positive, got {lr}");
-        if (WeightDecay < 0) problems.Add("--weight-decay must not be negative");
-        if (Temperature <= 0) problems.Add("--temperature must be positive");
+        if (WeightBits is < 2 or > 16) problems.Add($"{nameof(WeightBits)} must be 2..16, got {WeightBits}");
+        if (ActivationBits is < 2 or > 16) problems.Add($"{nameof(ActivationBits)} must be 2..16, got {ActivationBits}");
+        if (Epochs < 1) problems.Add($"{nameof(Epochs)} must be at least 1, got {Epochs}");
+        if (Steps is < 0) problems.Add($"{nameof(Steps)} must not be negative, got {Steps}");
+        if (TrainCount is < 1) problems.Add($"{nameof(TrainCount)} must be at least 1, got {TrainCount}");
+        if (Batch < 1) problems.Add($"{nameof(Batch)} must be at least 1, got {Batch}");
+        if (Lr is { } lr && !(lr > 0 && double.IsFinite(lr))) problems.Add($"{nameof(Lr)} must be positive, got {lr}");
+        if (WeightDecay < 0) problems.Add($"{nameof(WeightDecay)} must not be negative, got {WeightDecay}");
+        if (Temperature <= 0) problems.Add($"{nameof(Temperature)} must be positive, got {Temperature}");
         if (DistillWeight is < 0 or > 1) problems.Add($"{nameof(DistillWeight)} must be in [0, 1], got {DistillWeight}");
-        if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
+        if (CalibCount < 1) problems.Add($"{nameof(CalibCount)} must be at least 1, got {CalibCount}");
         if (CheckpointEvery < 1) problems.Add($"{nameof(CheckpointEvery)} must be at least 1, got {CheckpointEvery}");
-        if (Percentile is <= 50 or > 100) problems.Add($"--percentile must be in (50, 100], got {Percentile}");
-        try { ObserverFactory.Parse(Method); }
-        catch (QuantaException e) { problems.Add(e.Message); }
+        if (Percentile is <= 50 or > 100) problems.Add($"{nameof(Percentile)} must be in (50, 100], got {Percentile}");
         return problems;
     }
 
@@ -85,8 +83,8 @@ public sealed record QatOptions
 
     /// <summary>One line for people and for the exported model's metadata.</summary>
     public string Describe() =>
-        $"qat, weights {(Weights == WeightScheme.Uniform ? $"int{WeightBits}" : Weights.ToString().ToLowerInvariant() + " (int8 storage)")} " +
+        $"qat, weights {(Weights == WeightScheme.Uniform ? $"int{WeightBits}" : OptionNames.Of(Weights) + " (int8 storage)")} " +
         $"{(PerChannel ? "per-channel" : "per-tensor")}, activations uint{ActivationBits}, " +
-        $"{(LearnScales ? "learned scales (LSQ)" : "frozen ranges")}, init {Method}, {Optimizer.ToString().ToLowerInvariant()} lr {LearningRate:g3} cosine" +
+        $"{(LearnScales ? "learned scales (LSQ)" : "frozen ranges")}, init {OptionNames.Of(Method)}, {OptionNames.Of(Optimizer)} lr {LearningRate:g3} cosine" +
         $"{(Distill ? $", distillation T={Temperature:g3} weight {DistillWeight:g2}" : "")}{(Augment ? ", augmentation" : "")}, seed {Seed}";
 }

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Quanta.IR;
 using Quanta.Onnx;
 using Quanta.Onnx.Proto;
+using Quanta.Tests.TestModels;
 using AttrType = Quanta.Onnx.Proto.AttributeProto.Types.AttributeType;
 
 namespace Quanta.Tests.Normalize;
@@ -24,7 +25,7 @@ public static class ExportVariants
     {
         var m = model.Clone();
         var g = m.Graph.Proto;
-        var constants = g.Initializer.Select(t => Node("Constant", t.Name + "_const", [], [t.Name], TensorAttr("value", t))).ToList();
+        var constants = g.Initializer.Select(t => GraphKit.MakeNode("Constant", t.Name + "_const", [], [t.Name], TensorAttr("value", t))).ToList();
         var names = g.Initializer.Select(t => t.Name).ToHashSet();
         foreach (var input in g.Input.Where(i => names.Contains(i.Name)).ToList()) g.Input.Remove(input);
         g.Initializer.Clear();
@@ -49,21 +50,21 @@ public static class ExportVariants
             string T(string s) => g.UniqueName($"{p}/{s}");
             string C(string s, TensorProto t) { t.Name = T(s); g.AddInitializer(t); return t.Name; }
             NodeProto Reduce(string input, string output) => axesAsInput
-                ? Node("ReduceMean", T("ReduceMean"), [input, C("axes", Tensors.FromInt64s("", [1], [-1]))], [output])
-                : Node("ReduceMean", T("ReduceMean"), [input], [output], Ints("axes", -1));
+                ? GraphKit.MakeNode("ReduceMean", T("ReduceMean"), [input, C("axes", Tensors.FromInt64s("", [1], [-1]))], [output])
+                : GraphKit.MakeNode("ReduceMean", T("ReduceMean"), [input], [output], Ints("axes", -1));
 
             string mean = T("mean"), d = T("centered"), sq = T("squared"), variance = T("variance"), ve = T("variance_eps"),
                 std = T("std"), normed = T("normed"), scaled = ln.Input.Count > 2 && ln.Input[2].Length > 0 ? T("scaled") : y;
             g.RemoveNode(ln);
             g.AddNode(Reduce(x, mean));
-            g.AddNode(Node("Sub", T("Sub"), [x, mean], [d]));
-            g.AddNode(Node("Pow", T("Pow"), [d, C("two", Tensors.Scalar("", 2f))], [sq]));
+            g.AddNode(GraphKit.MakeNode("Sub", T("Sub"), [x, mean], [d]));
+            g.AddNode(GraphKit.MakeNode("Pow", T("Pow"), [d, C("two", Tensors.Scalar("", 2f))], [sq]));
             g.AddNode(Reduce(sq, variance));
-            g.AddNode(Node("Add", T("Add"), [variance, C("eps", Tensors.Scalar("", eps))], [ve]));
-            g.AddNode(Node("Sqrt", T("Sqrt"), [ve], [std]));
-            g.AddNode(Node("Div", T("Div"), [d, std], [normed]));
-            g.AddNode(Node("Mul", T("Mul"), [normed, ln.Input[1]], [scaled]));
-            if (scaled != y) g.AddNode(Node("Add", T("Add"), [scaled, ln.Input[2]], [y]));
+            g.AddNode(GraphKit.MakeNode("Add", T("Add"), [variance, C("eps", Tensors.Scalar("", eps))], [ve]));
+            g.AddNode(GraphKit.MakeNode("Sqrt", T("Sqrt"), [ve], [std]));
+            g.AddNode(GraphKit.MakeNode("Div", T("Div"), [d, std], [normed]));
+            g.AddNode(GraphKit.MakeNode("Mul", T("Mul"), [normed, ln.Input[1]], [scaled]));
+            if (scaled != y) g.AddNode(GraphKit.MakeNode("Add", T("Add"), [scaled, ln.Input[2]], [y]));
         }
         g.SortTopologically();
         return m;
@@ -99,7 +100,7 @@ public static class ExportVariants
             if (conv.Input.Count > 2) conv.Input[2] = Add("bias", bias); else conv.Input.Add(Add("bias", bias));
             string y = conv.Output[0], raw = g.UniqueName(y + "_prebn");
             conv.Output[0] = raw;
-            g.AddNode(Node("BatchNormalization", g.UniqueName(name + "_bn"),
+            g.AddNode(GraphKit.MakeNode("BatchNormalization", g.UniqueName(name + "_bn"),
                 [raw, Add("bn.gamma", gamma), Add("bn.beta", beta), Add("bn.mean", mean), Add("bn.var", variance)], [y], FloatAttr("epsilon", eps)));
         }
         g.RemoveUnused();
@@ -174,24 +175,24 @@ public static class ExportVariants
             string x = relu.Input[0], y = relu.Output[0], p = Graph.Describe(relu);
             string a = g.UniqueName(p + "/plus3"), c = g.UniqueName(p + "/relu6"), t = g.UniqueName(p + "/tmp");
             g.RemoveNode(relu);
-            g.AddNode(Node("Add", g.UniqueName(p + "/Add"), [x, Const("three", 3f)], [a]));
+            g.AddNode(GraphKit.MakeNode("Add", g.UniqueName(p + "/Add"), [x, Const("three", 3f)], [a]));
             g.AddNode(clipAttributes
-                ? Node("Clip", g.UniqueName(p + "/Clip"), [a], [c], FloatAttr("min", 0f), FloatAttr("max", 6f))
-                : Node("Clip", g.UniqueName(p + "/Clip"), [a, Const("zero", 0f), Const("six", 6f)], [c]));
-            if (!swish) { g.AddNode(Node("Div", g.UniqueName(p + "/Div"), [c, Const("six", 6f)], [y])); continue; }
+                ? GraphKit.MakeNode("Clip", g.UniqueName(p + "/Clip"), [a], [c], FloatAttr("min", 0f), FloatAttr("max", 6f))
+                : GraphKit.MakeNode("Clip", g.UniqueName(p + "/Clip"), [a, Const("zero", 0f), Const("six", 6f)], [c]));
+            if (!swish) { g.AddNode(GraphKit.MakeNode("Div", g.UniqueName(p + "/Div"), [c, Const("six", 6f)], [y])); continue; }
             switch (k++ % 3)
             {
                 case 0:
-                    g.AddNode(Node("Mul", g.UniqueName(p + "/Mul"), [x, c], [t]));
-                    g.AddNode(Node("Div", g.UniqueName(p + "/Div"), [t, Const("six", 6f)], [y]));
+                    g.AddNode(GraphKit.MakeNode("Mul", g.UniqueName(p + "/Mul"), [x, c], [t]));
+                    g.AddNode(GraphKit.MakeNode("Div", g.UniqueName(p + "/Div"), [t, Const("six", 6f)], [y]));
                     break;
                 case 1:
-                    g.AddNode(Node("Mul", g.UniqueName(p + "/Mul"), [c, x], [t]));
-                    g.AddNode(Node("Mul", g.UniqueName(p + "/Mul"), [t, Const("sixth", 1f / 6f)], [y]));
+                    g.AddNode(GraphKit.MakeNode("Mul", g.UniqueName(p + "/Mul"), [c, x], [t]));
+                    g.AddNode(GraphKit.MakeNode("Mul", g.UniqueName(p + "/Mul"), [t, Const("sixth", 1f / 6f)], [y]));
                     break;
                 default:
-                    g.AddNode(Node("Div", g.UniqueName(p + "/Div"), [c, Const("six", 6f)], [t]));
-                    g.AddNode(Node("Mul", g.UniqueName(p + "/Mul"), [x, t], [y]));
+                    g.AddNode(GraphKit.MakeNode("Div", g.UniqueName(p + "/Div"), [c, Const("six", 6f)], [t]));
+                    g.AddNode(GraphKit.MakeNode("Mul", g.UniqueName(p + "/Mul"), [x, t], [y]));
                     break;
             }
         }
@@ -225,25 +226,16 @@ public static class ExportVariants
             string C(string s, TensorProto t) { t.Name = T(s); g.AddInitializer(t); return t.Name; }
             string shape = T("shape"), batch = T("batch"), batch1 = T("batch_1d"), target = T("target");
             g.RemoveNode(n);
-            g.AddNode(Node("Shape", T("Shape"), [x], [shape]));
-            g.AddNode(Node("Gather", T("Gather"), [shape, C("zero", Tensors.FromInt64s("", [], [0]))], [batch], IntAttr("axis", 0)));
+            g.AddNode(GraphKit.MakeNode("Shape", T("Shape"), [x], [shape]));
+            g.AddNode(GraphKit.MakeNode("Gather", T("Gather"), [shape, C("zero", Tensors.FromInt64s("", [], [0]))], [batch], IntAttr("axis", 0)));
             g.AddNode(axesAsInput
-                ? Node("Unsqueeze", T("Unsqueeze"), [batch, C("axes", Tensors.FromInt64s("", [1], [0]))], [batch1])
-                : Node("Unsqueeze", T("Unsqueeze"), [batch], [batch1], Ints("axes", 0)));
-            g.AddNode(Node("Concat", T("Concat"), [batch1, C("rest", Tensors.FromInt64s("", [rest.Length], rest))], [target], IntAttr("axis", 0)));
-            g.AddNode(Node("Reshape", T("Reshape"), [x, target], [n.Output[0]]));
+                ? GraphKit.MakeNode("Unsqueeze", T("Unsqueeze"), [batch, C("axes", Tensors.FromInt64s("", [1], [0]))], [batch1])
+                : GraphKit.MakeNode("Unsqueeze", T("Unsqueeze"), [batch], [batch1], Ints("axes", 0)));
+            g.AddNode(GraphKit.MakeNode("Concat", T("Concat"), [batch1, C("rest", Tensors.FromInt64s("", [rest.Length], rest))], [target], IntAttr("axis", 0)));
+            g.AddNode(GraphKit.MakeNode("Reshape", T("Reshape"), [x, target], [n.Output[0]]));
         }
         g.SortTopologically();
         return m;
-    }
-
-    static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = name };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
     }
 
     static long? IntAttr(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name)?.I;

@@ -25,12 +25,18 @@ public sealed class GraphKit(string name, int seed)
     /// <summary>A node writing exactly <paramref name="output"/> (a graph output's name, say).</summary>
     public string Named(string op, string output, string[] inputs, params AttributeProto[] attributes)
     {
-        var n = new NodeProto { OpType = op, Name = "/" + output };
-        n.Input.AddRange(inputs);
-        n.Output.Add(output);
-        n.Attribute.AddRange(attributes);
-        Graph.Node.Add(n);
+        Graph.Node.Add(MakeNode(op, "/" + output, inputs, [output], attributes));
         return output;
+    }
+
+    /// <summary>A node not yet in any graph, with any number of outputs (control flow, rewrites of a graph in place).</summary>
+    public static NodeProto MakeNode(string op, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var n = new NodeProto { OpType = op, Name = name };
+        n.Input.AddRange(inputs);
+        n.Output.AddRange(outputs);
+        n.Attribute.AddRange(attributes);
+        return n;
     }
 
     public string Constant(string hint, long[] dims, float[] values)

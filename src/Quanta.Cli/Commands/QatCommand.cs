@@ -35,7 +35,7 @@ static class QatCommand
         var distill = new Option<bool>("--distill") { Description = "Distil from the float model (KL at --temperature mixed with cross-entropy)" };
         var temperature = new Option<double>("--temperature") { Description = "Distillation temperature", DefaultValueFactory = _ => Defaults.Temperature };
         var augment = new Option<bool>("--augment") { Description = "Random crop (2-pixel padding) and horizontal flip" };
-        var method = new Option<string>("--method") { Description = "Activation range initialisation: minmax, percentile, entropy, mse, …", DefaultValueFactory = _ => Defaults.Method };
+        var method = EnumOption.Create("--method", "Activation range initialisation: minmax (default), moving-average, meanstd, percentile, entropy or mse", Defaults.Method);
         var calibCount = new Option<int>("--calib-count") { Description = "Training samples used to initialise activation ranges", DefaultValueFactory = _ => Defaults.CalibCount };
         var learnScales = new Option<bool>("--learn-scales") { Description = "Learn scales (LSQ) and zero points; false freezes the calibrated ranges", DefaultValueFactory = _ => Defaults.LearnScales };
         var fakeQuant = new Option<bool>("--fake-quant") { Description = "false trains in plain float (baseline for throughput), then quantizes as PTQ", DefaultValueFactory = _ => Defaults.FakeQuant };
@@ -70,7 +70,7 @@ static class QatCommand
                 Distill = parse.GetValue(distill),
                 Temperature = parse.GetValue(temperature),
                 Augment = parse.GetValue(augment),
-                Method = parse.GetValue(method)!,
+                Method = parse.GetValue(method),
                 CalibCount = parse.GetValue(calibCount),
                 LearnScales = parse.GetValue(learnScales),
                 LearnZeroPoints = parse.GetValue(learnScales),

@@ -42,8 +42,8 @@ static class QuantizeCommand
             string outputPath = parse.GetValue(output)!;
             if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
                 throw QuantaException.BadInput("--output: must differ from the input model (inputs are never modified)");
-            string mode = parse.GetValue(modes.Mode)!.ToLowerInvariant();
-            if (mode != "static")
+            var mode = parse.GetValue(modes.Mode);
+            if (mode != QuantMode.Static)
                 return modes.Run(parse, mode, inputPath, outputPath, new QuantizeModes.Shared(calib, recipeFlags.CalibCount, recipeFlags.Format,
                     recipeFlags.WeightType, recipeFlags.PerChannel, recipeFlags.SymmetricWeights, recipeFlags.OpTypes, recipeFlags.Exclude,
                     recipeFlags.Target, externalData, threads, json, flags));

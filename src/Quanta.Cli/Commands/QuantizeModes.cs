@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Quanta.Cli.Output;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Onnx;
 using Quanta.Quantization;
 using Quanta.Quantization.Dynamic;
@@ -21,7 +22,7 @@ sealed class QuantizeModes
     static readonly DynamicOptions DynamicDefaults = new();
     static readonly Float16Options Float16Defaults = new();
 
-    public readonly Option<string> Mode = new("--mode") { Description = "static (default, needs --calib), dynamic, weight-only, fp16 or bf16", DefaultValueFactory = _ => "static" };
+    public readonly Option<QuantMode> Mode = EnumOption.Create("--mode", "static (default, needs --calib), dynamic, weight-only, fp16 or bf16", QuantMode.Static);
     public readonly Option<int> Bits = new("--bits") { Description = "weight-only: 8, 4 (default), 3 (stored in 4-bit containers) or 2 bits", DefaultValueFactory = _ => WeightOnlyDefaults.Bits };
     public readonly Option<int> Block = new("--block") { Description = "weight-only: block size along the input dimension: 32 (default), 64 or 128", DefaultValueFactory = _ => WeightOnlyDefaults.BlockSize };
     public readonly Option<WeightOnlyAlgorithm> Algorithm = EnumOption.Create("--algorithm", "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", WeightOnlyDefaults.Algorithm);
@@ -38,11 +39,11 @@ sealed class QuantizeModes
 
     /// <summary>The flags of `quantize` that these modes share with static quantization.</summary>
     public sealed record Shared(
-        Option<string?> Calib, Option<int?> CalibCount, Option<string?> Format, Option<string?> WeightType, Option<bool?> PerChannel,
-        Option<bool?> SymmetricWeights, Option<string[]> OpTypes, Option<string[]> Exclude, Option<string?> Target,
+        Option<string?> Calib, Option<int?> CalibCount, Option<FormatName?> Format, Option<string?> WeightType, Option<bool?> PerChannel,
+        Option<bool?> SymmetricWeights, Option<string[]> OpTypes, Option<string[]> Exclude, Option<Target?> Target,
         Option<bool> ExternalData, Option<int> Threads, Option<bool> Json, DataFlags Flags);
 
-    public int Run(ParseResult parse, string mode, string inputPath, string outputPath, Shared s)
+    public int Run(ParseResult parse, QuantMode mode, string inputPath, string outputPath, Shared s)
     {
         string? calib = parse.GetValue(s.Calib);
         string[]? opTypes = Split(parse.GetValue(s.OpTypes));
@@ -53,11 +54,11 @@ sealed class QuantizeModes
         ModeResult result;
         switch (mode)
         {
-            case "dynamic":
+            case QuantMode.Dynamic:
             {
                 var options = new DynamicOptions
                 {
-                    WeightType = parse.GetValue(s.WeightType) ?? DynamicDefaults.WeightType,
+                    WeightType = parse.GetValue(s.WeightType) is { } w ? QuantTypeInfo.Parse(w) : DynamicDefaults.WeightType,
                     PerChannel = parse.GetValue(s.PerChannel) ?? DynamicDefaults.PerChannel,
                     SymmetricWeights = parse.GetValue(s.SymmetricWeights) ?? DynamicDefaults.SymmetricWeights,
                     Kernel = parse.GetValue(Kernel),
@@ -65,15 +66,15 @@ sealed class QuantizeModes
                     Exclude = exclude,
                     Target = parse.GetValue(s.Target),
                 };
-                Note(asJson, $"recipe: dynamic, {options.Kernel.ToString().ToLowerInvariant()} kernel, weights {options.WeightType}");
+                Note(asJson, $"recipe: dynamic, {OptionNames.Of(options.Kernel)} kernel, weights {options.WeightType.Name()}");
                 result = ProgressDisplay.Run(_ => DynamicQuantizer.Quantize(input, options));
                 break;
             }
-            case "weight-only":
+            case QuantMode.WeightOnly:
             {
                 var algorithm = parse.GetValue(Algorithm);
                 if (algorithm is WeightOnlyAlgorithm.Gptq or WeightOnlyAlgorithm.Awq && calib is null)
-                    throw QuantaException.BadInput($"--calib: required for --algorithm {algorithm.ToString().ToLowerInvariant()}");
+                    throw QuantaException.BadInput($"--calib: required for --algorithm {OptionNames.Of(algorithm)}");
                 var keep8 = Split(parse.GetValue(Keep8Bit)) ?? [];
                 var options = new WeightOnlyOptions
                 {
@@ -81,12 +82,7 @@ sealed class QuantizeModes
                     BlockSize = parse.GetValue(Block),
                     Algorithm = algorithm,
                     Symmetric = parse.GetValue(s.SymmetricWeights) ?? WeightOnlyDefaults.Symmetric,
-                    Format = parse.GetValue(s.Format)?.ToLowerInvariant() switch
-                    {
-                        null or "matmulnbits" => WeightOnlyFormat.MatMulNBits,
-                        "qdq" => WeightOnlyFormat.Qdq,
-                        var f => throw QuantaException.BadInput($"--format: weight-only takes matmulnbits or qdq, got '{f}'"),
-                    },
+                    Format = parse.GetValue(s.Format) is { } f ? f.For<WeightOnlyFormat>("weight-only") : WeightOnlyDefaults.Format,
                     OpTypes = opTypes ?? WeightOnlyDefaults.OpTypes,
                     Exclude = exclude,
                     CalibCount = parse.GetValue(s.CalibCount) ?? WeightOnlyDefaults.CalibCount,
@@ -101,11 +97,11 @@ sealed class QuantizeModes
                 result = ProgressDisplay.Run(p => WeightOnlyQuantizer.Quantize(input, options, data, runtime, p));
                 break;
             }
-            case "fp16" or "bf16":
+            case QuantMode.Fp16 or QuantMode.Bf16:
             {
                 var options = new Float16Options
                 {
-                    Precision = mode == "fp16" ? LowPrecision.Float16 : LowPrecision.BFloat16,
+                    Precision = mode == QuantMode.Fp16 ? LowPrecision.Float16 : LowPrecision.BFloat16,
                     KeepIoTypes = parse.GetValue(KeepIoTypes),
                     WeightsOnly = parse.GetValue(WeightsFp16),
                     OpBlockList = Split(parse.GetValue(OpBlockList)) ?? [],
@@ -115,7 +111,7 @@ sealed class QuantizeModes
                 break;
             }
             default:
-                throw QuantaException.BadInput($"--mode: expected static, dynamic, weight-only, fp16 or bf16, got '{mode}'");
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "static quantization is QuantizeCommand's");
         }
         result.Model.Save(outputPath, new SaveOptions(parse.GetValue(s.ExternalData)));
         var summary = ModeSummary.Of(result, inputPath, outputPath);

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Quanta.Calibration;
 using Quanta.Numerics;
 using Quanta.Quantization;
+using Quanta.Quantization.WeightOnly;
 using Quanta.Runtime;
 
 namespace Quanta.Cli.Commands;
@@ -13,15 +15,16 @@ namespace Quanta.Cli.Commands;
 sealed class RecipeFlags(string fileFlag)
 {
     public readonly Option<string?> File = new(fileFlag) { Description = "A JSON recipe: any option below plus per-node overrides" };
-    public readonly Option<string?> Format = new("--format") { Description = "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq" };
-    public readonly Option<string?> Target = new("--target") { Description = $"Target CPU: {string.Join(", ", Targets.All.Select(t => t.Name))} (default: this machine)" };
+    public readonly Option<FormatName?> Format = FormatName.Option("--format", "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq");
+    public readonly Option<Target?> Target = EnumOption.Choice<Target?>("--target", $"Target CPU: {Targets.Expected} (default: this machine)",
+        [.. Targets.All.Select(t => t.Name)], (string text, out Target? target) => (target = Targets.Find(text)) is not null, null);
     public readonly Option<string?> ActivationType = new("--activation-type") { Description = "uint8 (default), int8, uint16, int16, uint4 or int4 (4-bit: QDQ only)" };
     public readonly Option<string?> WeightType = new("--weight-type") { Description = "int8 (default), uint8, int4, uint4 or int16" };
     public readonly Option<bool?> PerChannel = new("--per-channel") { Description = "Weights per output channel (default true; --per-channel false for per-tensor)" };
     public readonly Option<bool?> SymmetricWeights = new("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
     public readonly Option<bool?> SymmetricActivations = new("--symmetric-activations") { Description = "Symmetric activation ranges (default false)" };
     public readonly Option<bool?> ReduceRange = new("--reduce-range") { Description = "7-bit int8 weights (default: on where ONNX Runtime's u8×s8 kernels saturate, measured at start-up)" };
-    public readonly Option<string?> Method = new("--method") { Description = "Calibration: auto (default: scores minmax, percentile, entropy and mse on held-out samples, keeps the best), minmax, moving-average, meanstd, percentile, entropy, mse" };
+    public readonly Option<CalibrationMethod?> Method = EnumOption.Optional<CalibrationMethod>("--method", "Calibration: auto (default: scores minmax, percentile, entropy and mse on held-out samples, keeps the best), minmax, moving-average, meanstd, percentile, entropy, mse");
     public readonly Option<double?> Percentile = new("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
     public readonly Option<double?> SmoothQuant = new("--smoothquant") { Description = "SmoothQuant: move activation outliers into MatMul/Gemm weights with strength ALPHA in (0, 1] (0.5 is typical; static only)", HelpName = "ALPHA" };
     public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
@@ -50,13 +53,7 @@ sealed class RecipeFlags(string fileFlag)
         }
         return recipe with
         {
-            Format = parse.GetValue(Format)?.ToLowerInvariant() switch
-            {
-                null => recipe.Format,
-                "qdq" => QuantFormat.Qdq,
-                "qoperator" or "qop" => QuantFormat.QOperator,
-                var f => throw QuantaException.BadInput($"--format: expected qdq or qoperator, got '{f}'"),
-            },
+            Format = parse.GetValue(Format) is { } f ? f.For<QuantFormat>("static quantization") : recipe.Format,
             Target = parse.GetValue(Target) ?? recipe.Target,
             ActivationType = parse.GetValue(ActivationType) is { } a ? QuantTypeInfo.Parse(a) : recipe.ActivationType,
             WeightType = parse.GetValue(WeightType) is { } w ? QuantTypeInfo.Parse(w) : recipe.WeightType,
@@ -82,4 +79,23 @@ sealed class RecipeFlags(string fileFlag)
 
     static string[]? Split(string[]? values) =>
         values is null || values.Length == 0 ? null : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+}
+
+/// <summary>
+/// What <c>--format</c> names: a static format (qdq, qoperator) or a weight-only one (matmulnbits, qdq),
+/// checked against the union when parsed; the mode then takes the value of its own type.
+/// </summary>
+sealed record FormatName(string Text)
+{
+    public T For<T>(string mode) where T : struct, Enum =>
+        OptionNames.TryParse(Text, out T value) ? value : throw QuantaException.BadInput(EnumOption.Error($"--format ({mode})", EnumOption.Names<T>(), Text));
+
+    public static Option<FormatName?> Option(string name, string description) =>
+        EnumOption.Choice<FormatName?>(name, description, [.. EnumOption.Names<QuantFormat>().Union(EnumOption.Names<WeightOnlyFormat>())],
+            (string text, out FormatName? value) =>
+            {
+                bool known = OptionNames.TryParse(text, out QuantFormat _) || OptionNames.TryParse(text, out WeightOnlyFormat _);
+                value = known ? new FormatName(text) : null;
+                return known;
+            }, null);
 }

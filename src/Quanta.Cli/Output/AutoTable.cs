@@ -17,7 +17,7 @@ static class AutoTable
                 $"--method auto: scored against the float model on {auto.ScoredSamples} {(auto.HeldOut ? "held-out " : "")}calibration samples"));
             console.Write(table);
         }
-        string tensors = auto.Tensors.Count == 0 ? "" : " (" + string.Join(", ", auto.Tensors.Select(kv => $"{kv.Key}: {ObserverFactory.Name(kv.Value)}")) + ")";
-        console.WriteLine($"calibration chosen: {ObserverFactory.Name(auto.Method)}{tensors}. {auto.Why}");
+        string tensors = auto.Tensors.Count == 0 ? "" : " (" + string.Join(", ", auto.Tensors.Select(kv => $"{kv.Key}: {OptionNames.Of(kv.Value)}")) + ")";
+        console.WriteLine($"calibration chosen: {OptionNames.Of(auto.Method)}{tensors}. {auto.Why}");
     }
 }

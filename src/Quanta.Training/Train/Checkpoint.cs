@@ -39,7 +39,7 @@ internal static class Checkpoint
         try { state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath)) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw QuantaException.BadInput($"{statePath}: not a Quanta checkpoint ({e.Message})"); }
         if (state.Fingerprint != fingerprint)
-            throw QuantaException.BadInput($"--checkpoint {dir}: saved by a run with other options or another model; use a fresh folder");
+            throw QuantaException.BadInput($"Checkpoint {dir}: saved by a run with other options or another model; use a fresh folder");
         module.load(Path.Combine(dir, "model.bin"));
         optimizer.Load(Path.Combine(dir, "optimizer.bin"));
         return state.Step;

@@ -12,7 +12,7 @@ public sealed record CompareOptions(int BatchSize = 64, int HistogramBins = 256,
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (BatchSize < 1) problems.Add("--batch must be at least 1");
+        if (BatchSize < 1) problems.Add($"{nameof(BatchSize)} must be at least 1, got {BatchSize}");
         if (HistogramBins < 16 || (HistogramBins & (HistogramBins - 1)) != 0) problems.Add("histogram bins must be a power of two ≥ 16");
         return problems;
     }

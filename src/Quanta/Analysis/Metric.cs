@@ -20,7 +20,7 @@ internal static class Metrics
         "agreement" => Metric.Agreement,
         "cosine" => Metric.Cosine,
         "sqnr" => Metric.Sqnr,
-        _ => throw QuantaException.BadInput($"--metric: expected top1, agreement, cosine or sqnr, got '{text}'"),
+        _ => throw QuantaException.BadInput($"Metric: expected top1, agreement, cosine or sqnr, got '{text}'"),
     };
 
     public static string Name(Metric m) => m.ToString().ToLowerInvariant();
@@ -39,7 +39,7 @@ internal static class Metrics
     /// <summary>The candidate's score in points.</summary>
     public static double Points(OutputAgreement a, Metric m) => m switch
     {
-        Metric.Top1 => 100 * (a.QuantizedTop1 ?? throw QuantaException.BadInput("--metric top1 needs labelled data and a [batch, classes] output")),
+        Metric.Top1 => 100 * (a.QuantizedTop1 ?? throw QuantaException.BadInput("Metric top1 needs labelled data and a [batch, classes] output")),
         Metric.Agreement => 100 * a.Top1Agreement,
         Metric.Cosine => 100 * a.MeanCosine,
         _ => 100 - 100 * SensitivityAnalyzer.Noise(a.SqnrDb),
@@ -48,7 +48,7 @@ internal static class Metrics
     /// <summary>The float model's own score in points (what a candidate's drop is measured from).</summary>
     public static double ReferencePoints(Metric m, double? floatTop1) => m switch
     {
-        Metric.Top1 => 100 * (floatTop1 ?? throw QuantaException.BadInput("--metric top1 needs labelled data and a [batch, classes] output")),
+        Metric.Top1 => 100 * (floatTop1 ?? throw QuantaException.BadInput("Metric top1 needs labelled data and a [batch, classes] output")),
         _ => 100,
     };
 }

@@ -28,7 +28,7 @@ public static class ModelComparer
         var inputNames = g.RealInputs.Select(i => i.Name).ToHashSet();
         string output = options.Output ?? g.Outputs[0].Name;
         if (g.Outputs.All(o => o.Name != output))
-            throw QuantaException.BadInput($"--output: {floatModel.Source} has no output '{output}' (outputs: {string.Join(", ", g.Outputs.Select(o => o.Name))})");
+            throw QuantaException.BadInput($"model output '{output}': {floatModel.Source} has no such output (outputs: {string.Join(", ", g.Outputs.Select(o => o.Name))})");
         if (!quantized.Graph.Outputs.Any(o => o.Name == output))
             throw QuantaException.BadInput($"{quantized.Source}: has no output '{output}' (is it a quantized version of {floatModel.Source}?)");
 

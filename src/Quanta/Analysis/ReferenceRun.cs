@@ -47,7 +47,7 @@ public sealed class ReferenceRun
         using var runner = new ModelRunner(floatModel, runtime);
         string output = options.Output ?? runner.OutputNames[0];
         if (!runner.OutputNames.Contains(output))
-            throw QuantaException.BadInput($"--output: {floatModel.Source} has no output '{output}' (outputs: {string.Join(", ", runner.OutputNames)})");
+            throw QuantaException.BadInput($"model output '{output}': {floatModel.Source} has no such output (outputs: {string.Join(", ", runner.OutputNames)})");
         int batchSize = runner.BatchSize(options.BatchSize, data);
         var cache = new List<float>();
         bool caching = true;
@@ -66,14 +66,14 @@ public sealed class ReferenceRun
                 else cache.Clear();
                 if (batch.Labels is { } labels && shape.Length == 2) accuracy.Add(values, (int)shape[1], labels.AsSpan(0, batch.Count));
             });
-            if (!seen) throw QuantaException.BadInput($"--output: '{output}' of {floatModel.Source} is not a float tensor; choose a float output");
+            if (!seen) throw QuantaException.BadInput($"model output '{output}' of {floatModel.Source} is not a float tensor; choose a float output");
             done += batch.Count;
             progress?.Report(new WorkProgress("float reference", done, data.Count));
         }
         bool top1 = data.HasLabels && rank == 2;
         var metric = options.Metric ?? Metrics.Default(top1, rank, runner.OutputNames.Count);
         if (metric == Metric.Top1 && !top1)
-            throw QuantaException.BadInput($"--metric top1: needs labelled data and a [batch, classes] output ({data.Description}{(data.HasLabels ? "" : " has no labels")}); use agreement, cosine or sqnr");
+            throw QuantaException.BadInput($"Metric top1: needs labelled data and a [batch, classes] output ({data.Description}{(data.HasLabels ? "" : " has no labels")}); use agreement, cosine or sqnr");
         return new ReferenceRun(floatModel, data, caching ? cache.ToArray() : null, output, metric,
             top1 ? accuracy.Result(0).Top1 : null, batchSize, runtime);
     }

@@ -1,3 +1,5 @@
+using Quanta.Calibration;
+
 namespace Quanta.Analysis;
 
 /// <summary>
@@ -10,7 +12,7 @@ public sealed record TuneOptions(
     double? MaxDropPoints = null,
     double? MaxRelDropPercent = null,
     int MaxTrials = 40,
-    string[]? Methods = null,
+    CalibrationMethod[]? Methods = null,
     int BatchSize = 64)
 {
     /// <summary>Which output and metric candidates are scored with (null metric: the default for the data).</summary>
@@ -21,19 +23,16 @@ public sealed record TuneOptions(
     public bool Recovery { get; init; } = true;
 
     /// <summary>Calibrators tried on the full-integer recipe (all derived from one calibration pass).</summary>
-    public string[] CalibrationMethods => Methods ?? ["minmax", "percentile", "entropy", "mse"];
+    public CalibrationMethod[] CalibrationMethods => Methods ?? [CalibrationMethod.MinMax, CalibrationMethod.Percentile, CalibrationMethod.Entropy, CalibrationMethod.Mse];
 
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (MaxDropPoints is null && MaxRelDropPercent is null) problems.Add("give an accuracy target: --max-drop POINTS or --max-rel-drop PERCENT");
-        if (MaxDropPoints is < 0 or > 100) problems.Add("--max-drop must be between 0 and 100 points");
-        if (MaxRelDropPercent is < 0 or > 100) problems.Add("--max-rel-drop must be between 0 and 100 percent");
-        if (MaxTrials < 1) problems.Add("--max-trials must be at least 1");
-        if (BatchSize < 1) problems.Add("--batch must be at least 1");
-        foreach (var m in CalibrationMethods)
-            try { Calibration.ObserverFactory.Parse(m); }
-            catch (QuantaException e) { problems.Add(e.Message); }
+        if (MaxDropPoints is null && MaxRelDropPercent is null) problems.Add($"give an accuracy target: {nameof(MaxDropPoints)} and/or {nameof(MaxRelDropPercent)}");
+        if (MaxDropPoints is < 0 or > 100) problems.Add($"{nameof(MaxDropPoints)} must be between 0 and 100 points");
+        if (MaxRelDropPercent is < 0 or > 100) problems.Add($"{nameof(MaxRelDropPercent)} must be between 0 and 100 percent");
+        if (MaxTrials < 1) problems.Add($"{nameof(MaxTrials)} must be at least 1");
+        if (BatchSize < 1) problems.Add($"{nameof(BatchSize)} must be at least 1");
         return problems;
     }
 

@@ -50,12 +50,12 @@ public sealed class Tuner
         // 1. The starting recipe with each calibrator; the most accurate one is kept for what follows.
         ResolvedRecipe best = start;
         double bestTop1 = double.NegativeInfinity;
-        var methods = new List<string> { ObserverFactory.Name(start.Method) };
-        methods.AddRange(_options.CalibrationMethods.Where(m => ObserverFactory.Parse(m) != start.Method));
+        var methods = new List<CalibrationMethod> { start.Method };
+        methods.AddRange(_options.CalibrationMethods.Where(m => m != start.Method));
         foreach (var m in methods)
         {
             if (Exhausted) break;
-            var recipe = start with { Method = ObserverFactory.Parse(m) };
+            var recipe = start with { Method = m };
             var (top1, met) = Try(recipe, "calibration", Precision.Start, []);
             if (met) return Finish([]);
             if (top1 > bestTop1) (best, bestTop1) = (recipe, top1);
@@ -123,7 +123,7 @@ public sealed class Tuner
         long bytes = q.Model.SerializedBytes();
         var raisedNames = raised.Select(l => l.Name).ToList();
         // auto names what it chose, so the trial table shows what auto gained over each single method.
-        string method = q.Auto is { } auto ? $"auto: {ObserverFactory.Name(auto.Method)}{(auto.Tensors.Count > 0 ? $" +{auto.Tensors.Count}" : "")}" : ObserverFactory.Name(recipe.Method);
+        string method = q.Auto is { } auto ? $"auto: {OptionNames.Of(auto.Method)}{(auto.Tensors.Count > 0 ? $" +{auto.Tensors.Count}" : "")}" : OptionNames.Of(recipe.Method);
         string recovery = recipe.Recovery.Describe();
         double? gain = baseline is { } b && !double.IsNegativeInfinity(b) ? top1 - b : null;
         var trial = new TuneTrial(_trials.Count + 1, phase, method, precision.ToString(), raisedNames.Count, bytes, top1, score.SqnrDb, met, recovery, gain);

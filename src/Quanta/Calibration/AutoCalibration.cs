@@ -126,16 +126,16 @@ internal static class AutoCalibration
             if (same != CalibrationMethod.Auto)
             {
                 modelScores[m] = modelScores[same];
-                var prior = trials.First(x => x.Candidate == ObserverFactory.Name(same));
-                trials.Add(new AutoTrial(ObserverFactory.Name(m), prior.SqnrDb, prior.Agreement, false, $"same ranges as {ObserverFactory.Name(same)}"));
+                var prior = trials.First(x => x.Candidate == OptionNames.Of(same));
+                trials.Add(new AutoTrial(OptionNames.Of(m), prior.SqnrDb, prior.Agreement, false, $"same ranges as {OptionNames.Of(same)}"));
                 continue;
             }
             var (sqnr, agreement) = Score(_ => m);
             modelScores[m] = sqnr;
-            trials.Add(new AutoTrial(ObserverFactory.Name(m), sqnr, agreement, false));
+            trials.Add(new AutoTrial(OptionNames.Of(m), sqnr, agreement, false));
             if (sqnr > modelScores[best]) best = m;
         }
-        int bestIndex = trials.FindIndex(x => x.Candidate == ObserverFactory.Name(best));
+        int bestIndex = trials.FindIndex(x => x.Candidate == OptionNames.Of(best));
         trials[bestIndex] = trials[bestIndex] with { Kept = true };
 
         // 2. Per tensor, where the candidates disagree most: try each other range, keep what raises the score.
@@ -152,7 +152,7 @@ internal static class AutoCalibration
                 tensorTrials++;
                 var (sqnr, agreement) = Score(x => x == t ? m : chosen.GetValueOrDefault(x, best));
                 bool keep = sqnr > score + MinGainDb;
-                trials.Add(new AutoTrial($"{t} → {ObserverFactory.Name(m)}", sqnr, agreement, keep));
+                trials.Add(new AutoTrial($"{t} → {OptionNames.Of(m)}", sqnr, agreement, keep));
                 if (keep)
                 {
                     chosen[t] = m;
@@ -200,7 +200,7 @@ internal static class AutoCalibration
             ? string.Create(c, $"; minmax spends its levels on outliers: '{worst}' reaches {absmax:G3} while 99.99 % of its values lie within ±{p9999:G3}")
             : "";
         string per = chosen.Count == 0 ? "" : $", with {chosen.Count} tensor{(chosen.Count == 1 ? "" : "s")} on another method";
-        return $"{ObserverFactory.Name(best)}{per}: {gain}{evidence}.";
+        return $"{OptionNames.Of(best)}{per}: {gain}{evidence}.";
     }
 
     /// <summary>The ranges of <paramref name="methodOf"/> on each tensor's histogram.</summary>

@@ -28,8 +28,8 @@ public sealed record AutoChoice(
     public string Describe()
     {
         var c = CultureInfo.InvariantCulture;
-        string tensors = Tensors.Count == 0 ? "" : "; " + string.Join(", ", Tensors.Select(kv => $"{kv.Key}: {ObserverFactory.Name(kv.Value)}"));
+        string tensors = Tensors.Count == 0 ? "" : "; " + string.Join(", ", Tensors.Select(kv => $"{kv.Key}: {OptionNames.Of(kv.Value)}"));
         string scores = string.Join(", ", Trials.Select(t => string.Create(c, $"{t.Candidate} {t.SqnrDb:0.00} dB")));
-        return $"{ObserverFactory.Name(Method)}{tensors} (output SQNR on {ScoredSamples} {(HeldOut ? "held-out " : "")}calibration samples: {scores}). {Why}";
+        return $"{OptionNames.Of(Method)}{tensors} (output SQNR on {ScoredSamples} {(HeldOut ? "held-out " : "")}calibration samples: {scores}). {Why}";
     }
 }

@@ -14,7 +14,6 @@ internal sealed class CalibrationResult
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 

@@ -59,7 +59,7 @@ internal sealed class CandidateScorer : IDisposable
             if (scope is null) continue;   // a tensor the writer left out (nothing reads it)
             var stored = scope.Initializer(t.Name)!;
             if (!stored.Equals(t))
-                throw new InvalidOperationException($"--method auto: the written model's '{t.Name}' differs from the candidate value computed for it");
+                throw new InvalidOperationException($"auto calibration: the written model's '{t.Name}' differs from the candidate value computed for it");
             // Inputs are declared on the main graph; a control-flow body reads an outer tensor by name.
             if (scope != root)
             {

@@ -1,6 +1,6 @@
 namespace Quanta.Calibration;
 
-/// <summary>Creates observers by method name, as the command line and the pipeline refer to them.</summary>
+/// <summary>Creates the observer of a calibration method.</summary>
 public static class ObserverFactory
 {
     public static IObserver Create(CalibrationMethod method, CalibrationSettings? settings = null)
@@ -15,7 +15,7 @@ public static class ObserverFactory
             CalibrationMethod.Entropy => new EntropyObserver(s.Bins),
             CalibrationMethod.Mse => new MseObserver(s.Bins),
             // Auto chooses among the others after scoring them (AutoCalibration); it has no observer of its own.
-            _ => throw QuantaException.BadInput($"calibration method {Name(method)} has no single observer"),
+            _ => throw QuantaException.BadInput($"calibration method {OptionNames.Of(method)} has no single observer"),
         };
     }
 
@@ -34,29 +34,4 @@ public static class ObserverFactory
             _ => null,
         };
     }
-
-    /// <summary>Parses the command-line name: auto, minmax, moving-average, meanstd, percentile, entropy, mse.</summary>
-    public static CalibrationMethod Parse(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "minmax" or "min-max" => CalibrationMethod.MinMax,
-        "moving-average" or "movingaverage" => CalibrationMethod.MovingAverage,
-        "meanstd" or "mean-std" => CalibrationMethod.MeanStd,
-        "percentile" => CalibrationMethod.Percentile,
-        "entropy" or "kl" => CalibrationMethod.Entropy,
-        "mse" => CalibrationMethod.Mse,
-        "auto" => CalibrationMethod.Auto,
-        _ => throw QuantaException.BadInput($"unknown calibration method '{name}' (expected auto, minmax, moving-average, meanstd, percentile, entropy or mse)"),
-    };
-
-    /// <summary>The command-line name of a method (inverse of <see cref="Parse"/>).</summary>
-    public static string Name(CalibrationMethod method) => method switch
-    {
-        CalibrationMethod.MinMax => "minmax",
-        CalibrationMethod.MovingAverage => "moving-average",
-        CalibrationMethod.MeanStd => "meanstd",
-        CalibrationMethod.Percentile => "percentile",
-        CalibrationMethod.Entropy => "entropy",
-        CalibrationMethod.Auto => "auto",
-        _ => "mse",
-    };
 }

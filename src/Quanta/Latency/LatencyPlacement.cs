@@ -56,7 +56,7 @@ public static class LatencyPlacement
 
         var speedups = decisions.ToDictionary(d => d.Region, d => d.Speedup);
         var result = rewrite(WithFloat(quantized.Recipe, lost,
-            r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"), true)
+            r => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; objective {options.Objective.Name()})"), true)
             with
         { TotalSeconds = quantized.TotalSeconds + clock.Elapsed.TotalSeconds, Auto = quantized.Auto };
         // What was decided after the first Write (auto calibration's choice and its metadata) carries over.

@@ -15,13 +15,13 @@ public enum Objective
 
 public static class Objectives
 {
-    public static Objective Parse(string? text, string flag = "--objective") => text?.ToLowerInvariant() switch
+    public static Objective Parse(string? text) => text?.ToLowerInvariant() switch
     {
         null or "auto" => Objective.Auto,
         "latency" => Objective.Latency,
         "size" => Objective.Size,
         "accuracy" => Objective.Accuracy,
-        _ => throw QuantaException.BadInput($"{flag}: expected auto, latency, size or accuracy, got '{text}'"),
+        _ => throw QuantaException.BadInput($"Objective: expected auto, latency, size or accuracy, got '{text}'"),
     };
 
     public static string Name(this Objective objective) => objective.ToString().ToLowerInvariant();

@@ -22,9 +22,10 @@ public sealed record PlacementOptions(
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (Batch < 1) problems.Add($"--bench-batch must be at least 1, got {Batch}");
-        if (Threads < 0) problems.Add($"--bench-threads must be 0 (all cores) or more, got {Threads}");
-        if (Rounds < 1) problems.Add($"--bench-rounds must be at least 1, got {Rounds}");
+        // Qualified: a command that places also has the data's own batch and threads.
+        if (Batch < 1) problems.Add($"{nameof(PlacementOptions)}.{nameof(Batch)} must be at least 1, got {Batch}");
+        if (Threads < 0) problems.Add($"{nameof(PlacementOptions)}.{nameof(Threads)} must be 0 (all cores) or more, got {Threads}");
+        if (Rounds < 1) problems.Add($"{nameof(PlacementOptions)}.{nameof(Rounds)} must be at least 1, got {Rounds}");
         if (RoundMs <= 0) problems.Add("the time per round must be positive");
         if (MaxRegions < 1) problems.Add("at least one region must be allowed");
         return problems;

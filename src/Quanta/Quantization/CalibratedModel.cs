@@ -84,7 +84,7 @@ public sealed class CalibratedModel
     {
         // Equalization rewrote the prepared graph before calibration: a recipe cannot switch it now.
         if (recipe.Recovery.Equalize != _calibratedWith.Recovery.Equalize)
-            throw QuantaException.BadInput($"--equalize: the model was calibrated {(_calibratedWith.Recovery.Equalize ? "with" : "without")} cross-layer equalization; calibrate again to change it");
+            throw QuantaException.BadInput($"Equalize: the model was calibrated {(_calibratedWith.Recovery.Equalize ? "with" : "without")} cross-layer equalization; calibrate again to change it");
         var clock = Stopwatch.StartNew();
         // A branch the calibration data never took has no statistics: its nodes stay float.
         var plan = Planner.WithoutUnobserved(Prepared.Graph, recipe, Planner.Plan(Prepared.Graph, recipe),

@@ -56,8 +56,8 @@ public static class Planner
             var quantizer = OpRegistry.For(node.Domain, node.OpType);
             if (quantizer is null) { builder.KeepFloat("no quantized form"); continue; }
             if (recipe.ForcedFloat.TryGetValue(node.Output[0], out var why)) { builder.KeepFloat(why); continue; }
-            if (opTypes is not null && !opTypes.Contains(node.OpType)) { builder.KeepFloat("op type not selected (--op-types)"); continue; }
-            if (exclude.Matches(node.Name)) { builder.KeepFloat("excluded (--exclude)"); continue; }
+            if (opTypes is not null && !opTypes.Contains(node.OpType)) { builder.KeepFloat("op type not selected"); continue; }
+            if (exclude.Matches(node.Name)) { builder.KeepFloat("excluded"); continue; }
             if (builder.Override(node)?.Quantize == false) { builder.KeepFloat("kept float by the recipe"); continue; }
             if (!builder.IsFloat(node.Output[0])) { builder.KeepFloat("not a float computation"); continue; }
             if (unobserved is not null && node.Input.Concat(node.Output).Any(unobserved.Contains))

@@ -17,14 +17,14 @@ public sealed record NodeOverride(bool? Quantize = null, QuantType? ActivationTy
 public sealed record QuantRecipe
 {
     public QuantFormat Format { get; init; } = QuantFormat.Qdq;
-    public string? Target { get; init; }
+    public Target? Target { get; init; }
     public QuantType? ActivationType { get; init; }
     public QuantType? WeightType { get; init; }
     public bool? PerChannel { get; init; }
     public bool? SymmetricWeights { get; init; }
     public bool? SymmetricActivations { get; init; }
     public bool? ReduceRange { get; init; }
-    public string Method { get; init; } = "auto";
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.Auto;
     public double Percentile { get; init; } = 99.99;
     public float Sigmas { get; init; } = 3f;
     public int CalibCount { get; init; } = 512;
@@ -54,17 +54,15 @@ public sealed record QuantRecipe
             try { a(); }
             catch (QuantaException e) { problems.Add(e.Message); }
         }
-        if (Target is not null) Check(() => Targets.Parse(Target));
-        Check(() => ObserverFactory.Parse(Method));
-        if (Percentile is <= 50 or > 100) problems.Add($"--percentile must be in (50, 100], got {Percentile}");
+        if (Percentile is <= 50 or > 100) problems.Add($"{nameof(Percentile)} must be in (50, 100], got {Percentile}");
         if (Sigmas <= 0) problems.Add($"{nameof(Sigmas)} must be positive, got {Sigmas}");
-        if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
+        if (CalibCount < 1) problems.Add($"{nameof(CalibCount)} must be at least 1, got {CalibCount}");
         if (CalibBatch < 1) problems.Add($"{nameof(CalibBatch)} must be at least 1, got {CalibBatch}");
         if (SmoothQuant is { } alpha) Check(() => Recovery.SmoothQuant.Validate(alpha));
         problems.AddRange(RecoveryOptions.Validate());
         // 4-bit activations run as opset-21 QuantizeLinear/DequantizeLinear pairs; no integer operator takes them.
         if (Format == QuantFormat.QOperator && ActivationType is QuantType.Int4 or QuantType.UInt4)
-            problems.Add("--activation-type: 4-bit activations need --format qdq (no integer operator takes them)");
+            problems.Add($"{nameof(ActivationType)}: 4-bit activations need the qdq format (no integer operator takes them)");
         return problems;
     }
 
@@ -75,7 +73,7 @@ public sealed record QuantRecipe
     {
         var problems = Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems.Count == 1 ? problems[0] : $"{problems[0]} (and {problems.Count - 1} more problems)");
-        var target = Target is null ? Targets.For(hardware) : Targets.Parse(Target);
+        var target = Target ?? Targets.For(hardware);
         var weightType = WeightType ?? target.WeightType;
         var activationType = ActivationType ?? target.ActivationType;
         // 4-bit weights never meet u8×s8 saturation (they are unpacked to 8 bits with room to spare).
@@ -86,7 +84,7 @@ public sealed record QuantRecipe
             SymmetricWeights ?? true,
             SymmetricActivations ?? false,
             reduceRange,
-            ObserverFactory.Parse(Method),
+            Method,
             new CalibrationSettings(Percentile, Sigmas),
             CalibCount, CalibBatch, Seed,
             OpTypes, Exclude, Nodes, SmoothQuant)
@@ -98,7 +96,8 @@ public sealed record QuantRecipe
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new QuantTypeJsonConverter(), new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        // Option enums and targets carry their own converters (the names users type; see OptionNames).
+        Converters = { new QuantTypeJsonConverter() },
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     };
@@ -152,8 +151,8 @@ public sealed record ResolvedRecipe(
 
     /// <summary>One line for people and for the model's metadata.</summary>
     public string Describe() =>
-        $"{Format.ToString().ToLowerInvariant()}, activations {ActivationType.Name()}{(SymmetricActivations ? " symmetric" : "")}, " +
+        $"{OptionNames.Of(Format)}, activations {ActivationType.Name()}{(SymmetricActivations ? " symmetric" : "")}, " +
         $"weights {WeightType.Name()}{(ReduceRange ? " 7-bit" : "")}{(SymmetricWeights ? " symmetric" : "")} {(PerChannel ? "per-channel" : "per-tensor")}, " +
-        $"calibration {ObserverFactory.Name(Method)}{(SmoothQuant is { } a ? $", smoothquant {a:0.##}" : "")}, target {Target.Name}" +
+        $"calibration {OptionNames.Of(Method)}{(SmoothQuant is { } a ? $", smoothquant {a:0.##}" : "")}, target {Target.Name}" +
         (Recovery.Describe() is { Length: > 0 } r ? $", {r}" : "");
 }

@@ -14,11 +14,11 @@ public static class QuantizeAdvice
             var worst = r.CollapsedWeights[0];
             int tensors = r.CollapsedWeights.Count;
             advice.Add($"warning: with per-tensor weight scales, {r.CollapsedWeights.Sum(c => c.Collapsed)} output channels in {tensors} weight tensor{(tensors == 1 ? "" : "s")} " +
-                       $"quantize to a single value (worst: {worst.Tensor}, {worst.Collapsed} of {worst.Channels}); --per-channel true keeps them");
+                       $"quantize to a single value (worst: {worst.Tensor}, {worst.Collapsed} of {worst.Channels}); per-channel weights keep them");
         }
         if (IsTransformerShaped(r) && r.Recipe.Target.Name.StartsWith("x86", StringComparison.Ordinal))
             advice.Add("note: static int8 MatMuls gain little on x86 when LayerNorm, Softmax and GELU stay float between them " +
-                       "(the reference ViT here: static 0.86–0.96× float at batch 1, --mode dynamic 1.18–1.31×); `quanta bench FLOAT QUANTIZED` measures this model");
+                       "(the reference ViT here: static 0.86–0.96× float at batch 1, dynamic quantization 1.18–1.31×); `quanta bench FLOAT QUANTIZED` measures this model");
         return advice;
     }
 

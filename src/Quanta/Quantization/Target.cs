@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Quanta.Numerics;
 
 namespace Quanta.Quantization;
@@ -9,6 +11,7 @@ namespace Quanta.Quantization;
 /// <param name="ReduceRangeInt8Weights">Use 7-bit int8 weights: ONNX Runtime's u8×s8 kernels on x86
 /// without VNNI add pairs of products in saturating 16-bit lanes (vpmaddubsw), which full-range
 /// weights overflow.</param>
+[JsonConverter(typeof(TargetJsonConverter))]
 public sealed record Target(string Name, string Description, QuantType ActivationType, QuantType WeightType, bool ReduceRangeInt8Weights);
 
 public static class Targets
@@ -27,7 +30,21 @@ public static class Targets
         _ => Generic,
     };
 
-    public static Target Parse(string name) =>
-        All.FirstOrDefault(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-        ?? throw QuantaException.BadInput($"--target: unknown target '{name}' (expected {string.Join(", ", All.Select(t => t.Name))})");
+    /// <summary>The target named <paramref name="name"/> (any case), or null.</summary>
+    public static Target? Find(string name) => All.FirstOrDefault(t => t.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>"x86-avx2, x86-vnni, arm64 or generic": the names, for messages.</summary>
+    public static string Expected => OptionNames.Expected(All.Select(t => t.Name).ToList());
+}
+
+/// <summary>Reads and writes a <see cref="Target"/> by its name, as recipes and the command line spell it.</summary>
+public sealed class TargetJsonConverter : JsonConverter<Target>
+{
+    public override Target Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        string? text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return text is not null && Targets.Find(text) is { } target ? target : throw new JsonException($"unknown target '{text}' (expected {Targets.Expected})");
+    }
+
+    public override void Write(Utf8JsonWriter writer, Target value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name);
 }

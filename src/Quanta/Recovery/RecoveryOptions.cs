@@ -16,7 +16,8 @@ public sealed record RecoveryOptions(bool Equalize = false, bool BiasCorrection 
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (AdaRoundIterations < 1) problems.Add($"--adaround-iters must be at least 1, got {AdaRoundIterations}");
+        // Named as the recipe names it (QuantRecipe.AdaRoundIters), which is what users set.
+        if (AdaRoundIterations < 1) problems.Add($"AdaRoundIters must be at least 1, got {AdaRoundIterations}");
         return problems;
     }
 

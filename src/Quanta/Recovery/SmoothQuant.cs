@@ -31,7 +31,7 @@ internal static class SmoothQuant
     /// <summary>Checks α: the migration strength, 0 (nothing moves) to 1 (everything moves into the weights).</summary>
     public static void Validate(double alpha)
     {
-        if (!(alpha > 0 && alpha <= 1)) throw QuantaException.BadInput($"--smoothquant: alpha must be in (0, 1], got {alpha}");
+        if (!(alpha > 0 && alpha <= 1)) throw QuantaException.BadInput($"SmoothQuant alpha must be in (0, 1], got {alpha}");
     }
 
     /// <summary>Observes the sites' per-channel maxima on <paramref name="data"/>, then smooths. <paramref name="model"/> is not modified.</summary>

@@ -24,19 +24,19 @@ internal static class BenchInputs
         if (shapes.TryGetValue(input.Name, out var given))
         {
             if (input.Dims is { } declared && declared.Length != given.Length)
-                throw QuantaException.BadInput($"--shape {input.Name}: the input has rank {declared.Length} {input.ShapeText}, the shape given has {given.Length}");
+                throw QuantaException.BadInput($"Shape {input.Name}: the input has rank {declared.Length} {input.ShapeText}, the shape given has {given.Length}");
             for (int i = 0; input.Dims is not null && i < given.Length; i++)
                 if (input.Dims[i] > 0 && input.Dims[i] != given[i])
-                    throw QuantaException.BadInput($"--shape {input.Name}: dimension {i} is fixed at {input.Dims[i]}, the shape given has {given[i]}");
+                    throw QuantaException.BadInput($"Shape {input.Name}: dimension {i} is fixed at {input.Dims[i]}, the shape given has {given[i]}");
             return given;
         }
         if (input.Dims is null)
-            throw QuantaException.BadInput($"input '{input.Name}' has no declared shape; give one with --shape {input.Name}=1x...");
+            throw QuantaException.BadInput($"input '{input.Name}' has no declared shape; give one, e.g. {input.Name}=1x...");
         var shape = (long[])input.Dims.Clone();
         if (shape.Length > 0 && shape[0] < 0) shape[0] = batch;
         for (int i = 0; i < shape.Length; i++)
             if (shape[i] < 0)
-                throw QuantaException.BadInput($"input '{input.Name}' {input.ShapeText} has a symbolic dimension {i}; give a shape with --shape {input.Name}={string.Join("x", shape.Select(d => d < 0 ? "N" : d.ToString()))}");
+                throw QuantaException.BadInput($"input '{input.Name}' {input.ShapeText} has a symbolic dimension {i}; give its shape, e.g. {input.Name}={string.Join("x", shape.Select(d => d < 0 ? "N" : d.ToString()))}");
         return shape;
     }
 

@@ -19,11 +19,11 @@ public sealed record BenchOptions(int Batch = 64, int Threads = 0, int Warmup = 
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (Batch < 1) problems.Add("--batch must be at least 1");
-        if (Threads < 0) problems.Add("--threads must be 0 (all cores) or more");
-        if (Warmup < 0) problems.Add("--warmup must be 0 or more");
-        if (Runs < 1) problems.Add("--runs must be at least 1");
-        if (Streams < 1) problems.Add("--streams must be at least 1");
+        if (Batch < 1) problems.Add($"{nameof(Batch)} must be at least 1, got {Batch}");
+        if (Threads < 0) problems.Add($"{nameof(Threads)} must be 0 (all cores) or more, got {Threads}");
+        if (Warmup < 0) problems.Add($"{nameof(Warmup)} must be 0 or more, got {Warmup}");
+        if (Runs < 1) problems.Add($"{nameof(Runs)} must be at least 1, got {Runs}");
+        if (Streams < 1) problems.Add($"{nameof(Streams)} must be at least 1, got {Streams}");
         return problems;
     }
 }

@@ -34,7 +34,7 @@ public static class BenchmarkComparison
         IProgress<WorkProgress>? progress = null)
     {
         if (candidates.Count == 0) throw QuantaException.BadInput("nothing to benchmark");
-        if (rounds < 1) throw QuantaException.BadInput("--rounds must be at least 1");
+        if (rounds < 1) throw QuantaException.BadInput($"Rounds must be at least 1, got {rounds}");
         var results = candidates.Select(_ => new List<BenchResult>()).ToArray();
         string task = $"{candidates.Count} models × {rounds} rounds";
         for (int round = 0; round < rounds; round++)

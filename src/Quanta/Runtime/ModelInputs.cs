@@ -146,9 +146,9 @@ public sealed class ModelInputs
             return shape;
         }
         if (dims.Length != shape.Length)
-            throw QuantaException.BadInput($"{_source}: input '{input.Name}' has rank {dims.Length} {input.ShapeText}; the data's samples have shape [{string.Join(",", shape[1..])}] (check --size, --layout, or the array's shape)");
+            throw QuantaException.BadInput($"{_source}: input '{input.Name}' has rank {dims.Length} {input.ShapeText}; the data's samples have shape [{string.Join(",", shape[1..])}] (check the image size, the layout, or the array's shape)");
         if (dims[0] > 0 && dims[0] != shape[0])
-            throw QuantaException.BadInput($"{_source}: input '{input.Name}' has a fixed batch of {dims[0]}; a run got {shape[0]} samples (use a --count that is a multiple of {dims[0]})");
+            throw QuantaException.BadInput($"{_source}: input '{input.Name}' has a fixed batch of {dims[0]}; a run got {shape[0]} samples (use a sample count that is a multiple of {dims[0]})");
         for (int d = 1; d < dims.Length; d++) CheckDim(input, d, dims[d], shape[d]);
         return shape;
     }
@@ -156,7 +156,7 @@ public sealed class ModelInputs
     void CheckDim(ModelInput input, int axis, long declared, long actual)
     {
         if (declared >= 0 && declared != actual)
-            throw QuantaException.BadInput($"{_source}: input '{input.Name}' dimension {axis} is {declared} {input.ShapeText}; the data has {actual} (check --size, --layout, or the array's shape)");
+            throw QuantaException.BadInput($"{_source}: input '{input.Name}' dimension {axis} is {declared} {input.ShapeText}; the data has {actual} (check the image size, the layout, or the array's shape)");
     }
 
     /// <summary>The tensor's values as <typeparamref name="T"/>: the same array when the types agree, else a converted copy.</summary>

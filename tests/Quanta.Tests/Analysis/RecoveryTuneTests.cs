@@ -1,4 +1,5 @@
 using Quanta.Analysis;
+using Quanta.Calibration;
 using Quanta.Numerics;
 using Quanta.Quantization;
 using Quanta.Runtime;
@@ -17,9 +18,9 @@ public class RecoveryTuneTests
     {
         var model = Quanta.IR.Model.Load(TestData.Model("fmnist_cnn.onnx"));
         // Per-tensor 4-bit weights: rounding error large enough for recovery to be tried.
-        var start = new QuantRecipe { Method = "minmax", WeightType = QuantType.Int4, PerChannel = false, CalibCount = 64, AdaRoundIters = 50 }.Resolve(Hardware.Detect());
+        var start = new QuantRecipe { Method = CalibrationMethod.MinMax, WeightType = QuantType.Int4, PerChannel = false, CalibCount = 64, AdaRoundIters = 50 }.Resolve(Hardware.Detect());
         var search = Quantize.Test(200);
-        var r = Tuner.Run(model, Quantize.Calibration(64), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 3, Methods: ["minmax"]));
+        var r = Tuner.Run(model, Quantize.Calibration(64), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 3, Methods: [CalibrationMethod.MinMax]));
         var first = r.Trials[0];
         Assert.Equal("calibration", first.Phase);
         Assert.Equal("", first.Recovery);
@@ -42,7 +43,7 @@ public class RecoveryTuneTests
     {
         var model = Quanta.IR.Model.Load(TestData.Model("fmnist_cnn.onnx"));
         var start = new QuantRecipe { CalibCount = 64 }.Resolve(Hardware.Detect());
-        var r = Tuner.Run(model, Quantize.Calibration(64), Quantize.Test(200), null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 2, Methods: ["minmax"]));
+        var r = Tuner.Run(model, Quantize.Calibration(64), Quantize.Test(200), null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 2, Methods: [CalibrationMethod.MinMax]));
         Assert.DoesNotContain(r.Trials, t => t.Phase == "recovery");
     }
 }

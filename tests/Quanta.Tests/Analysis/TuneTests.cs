@@ -1,4 +1,5 @@
 using Quanta.Analysis;
+using Quanta.Calibration;
 using Quanta.Numerics;
 using Quanta.Quantization;
 using Quanta.Runtime;
@@ -16,7 +17,7 @@ public class TuneTests
         var start = new QuantRecipe { WeightType = QuantType.Int4, CalibCount = 256 }.Resolve(Hardware.Detect());
         var search = Quantize.Test(500);
         // Recovery candidates off: this test is about raising layers (RecoveryTuneTests covers them).
-        var r = Tuner.Run(model, Quantize.Calibration(256), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 20, Methods: ["minmax", "percentile"]) { Recovery = false });
+        var r = Tuner.Run(model, Quantize.Calibration(256), search, null, start, new TuneOptions(MaxDropPoints: 0, MaxTrials: 20, Methods: [CalibrationMethod.MinMax, CalibrationMethod.Percentile]) { Recovery = false });
         Assert.True(r.Met, $"best {r.Chosen.Score} vs target {r.Target}");
         Assert.Equal(Metric.Top1, r.Metric);
         Assert.True(r.RaisedLayers.Count >= 1);

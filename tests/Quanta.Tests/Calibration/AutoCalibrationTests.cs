@@ -105,7 +105,7 @@ public class AutoCalibrationTests
     public void Too_few_samples_to_hold_out_scores_the_calibration_samples()
     {
         using var dir = new TempDir();
-        var r = StaticQuantizer.Quantize(OutlierModel(), Open(Data(dir, "calib", 12, 3)), new QuantRecipe { Method = "auto" }.Resolve(Hardware.Detect()));
+        var r = StaticQuantizer.Quantize(OutlierModel(), Open(Data(dir, "calib", 12, 3)), new QuantRecipe { Method = CalibrationMethod.Auto }.Resolve(Hardware.Detect()));
         Assert.False(r.Auto!.HeldOut);
         Assert.Equal(12, r.Auto.ScoredSamples);
         Assert.Equal(AutoCalibration.Candidates.Length, r.Auto.Trials.Count(t => !t.Candidate.Contains('→')));

@@ -220,20 +220,26 @@ public class ObserverTests
     }
 
     [Fact]
-    public void FactoryParsesNamesAndRejectsOthers()
+    public void MethodsParseByTheNamesUsersTypeAndOthersAreRefused()
     {
-        Assert.Equal(CalibrationMethod.MinMax, ObserverFactory.Parse("minmax"));
-        Assert.Equal(CalibrationMethod.MovingAverage, ObserverFactory.Parse("moving-average"));
-        Assert.Equal(CalibrationMethod.MeanStd, ObserverFactory.Parse("meanstd"));
-        Assert.Equal(CalibrationMethod.Percentile, ObserverFactory.Parse("Percentile"));
-        Assert.Equal(CalibrationMethod.Entropy, ObserverFactory.Parse("entropy"));
-        Assert.Equal(CalibrationMethod.Mse, ObserverFactory.Parse("mse"));
-        foreach (var m in Enum.GetValues<CalibrationMethod>().Where(m => m != CalibrationMethod.Auto)) // auto chooses among the others: no observer of its own
-            Assert.Equal(m, ObserverFactory.Parse(ObserverFactory.Name(m)));
-        Assert.Equal(FailureKind.BadInput, Assert.Throws<QuantaException>(() => ObserverFactory.Parse("kmeans")).Kind);
+        Assert.Equal(CalibrationMethod.MinMax, Parse("minmax"));
+        Assert.Equal(CalibrationMethod.MovingAverage, Parse("moving-average"));
+        Assert.Equal(CalibrationMethod.MeanStd, Parse("meanstd"));
+        Assert.Equal(CalibrationMethod.Percentile, Parse("Percentile"));
+        Assert.Equal(CalibrationMethod.Entropy, Parse("entropy"));
+        Assert.Equal(CalibrationMethod.Entropy, Parse("kl"));
+        Assert.Equal(CalibrationMethod.Mse, Parse("mse"));
+        Assert.Equal(CalibrationMethod.Auto, Parse("auto"));
+        foreach (var m in Enum.GetValues<CalibrationMethod>())
+            Assert.Equal(m, Parse(OptionNames.Of(m)));
+        var e = Assert.Throws<QuantaException>(() => Parse("kmeans"));
+        Assert.Equal(FailureKind.BadInput, e.Kind);
+        Assert.Equal("unknown calibration method 'kmeans' (expected minmax, moving-average, meanstd, percentile, entropy, mse or auto)", e.Message);
         Assert.IsType<MovingAverageMinMaxObserver>(ObserverFactory.Create(CalibrationMethod.MovingAverage));
         Assert.IsType<MseObserver>(ObserverFactory.Create(CalibrationMethod.Mse));
         Assert.Throws<QuantaException>(() => ObserverFactory.Create(CalibrationMethod.Entropy, new CalibrationSettings(Bins: 1000)));
         Assert.Throws<QuantaException>(() => ObserverFactory.Create(CalibrationMethod.Percentile, new CalibrationSettings(Percentile: 120)));
     }
+
+    static CalibrationMethod Parse(string name) => OptionNames.Parse<CalibrationMethod>(name, "calibration method");
 }

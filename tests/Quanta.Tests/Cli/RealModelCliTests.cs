@@ -40,7 +40,7 @@ public class RealModelCliTests
         ExportShapes.Tokens().Save(tmp["tokens.onnx"]);
         var missing = CliRunner.Run("bench", tmp["tokens.onnx"], "--runs", "3", "--warmup", "1");
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("--shape input_ids=1xN", CliRunner.SingleErrorLine(missing));
+        Assert.Contains("input_ids=1xN", CliRunner.SingleErrorLine(missing));
 
         var r = CliRunner.Run("bench", tmp["tokens.onnx"], "--shape", "input_ids=1x16", "--shape", "attention_mask=1x16",
             "--runs", "5", "--warmup", "1", "--batch", "1", "--json");

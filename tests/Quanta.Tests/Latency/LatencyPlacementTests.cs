@@ -127,7 +127,7 @@ public class LatencyTuneTests
         using var dir = new TempDir();
         var model = LatencyPlacementTests.TwoRegionModel();
         var data = LatencyPlacementTests.Calibration(dir);
-        var options = new Quanta.Analysis.TuneOptions(MaxDropPoints: 1, MaxTrials: 4, Methods: ["minmax"]) { Metric = Quanta.Analysis.Metric.Cosine };
+        var options = new Quanta.Analysis.TuneOptions(MaxDropPoints: 1, MaxTrials: 4, Methods: [Quanta.Calibration.CalibrationMethod.MinMax]) { Metric = Quanta.Analysis.Metric.Cosine };
         var tuned = Quanta.Analysis.Tuner.Run(model, data, data, null, LatencyPlacementTests.TinyOpsInt8.Resolve(Hardware.Detect()), options);
         Assert.True(tuned.Met);
         Assert.Null(LatencyTune.Apply(model, tuned, data, options, new PlacementOptions(Objective.Size)));

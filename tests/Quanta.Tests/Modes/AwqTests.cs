@@ -104,6 +104,6 @@ public class AwqTests : IDisposable
     {
         var model = TinyModels.MatMul(M, K, N, TinyModels.Random(K * N, seed: 12));
         var e = Assert.Throws<QuantaException>(() => WeightOnlyQuantizer.Quantize(model, new WeightOnlyOptions { Algorithm = WeightOnlyAlgorithm.Awq }));
-        Assert.Contains("--calib", e.Message);
+        Assert.Contains("calibration data", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using Quanta.Calibration;
 using Quanta.IR;
 using Quanta.Quantization;
 using Quanta.Runtime;
@@ -14,12 +15,12 @@ public class CalibratedModelRangeTests
     const int Samples = 128;
 
     [Theory]
-    [InlineData("meanstd")]
-    [InlineData("moving-average")]
-    public void RunningStatisticsMethodsMatchADirectQuantization(string method)
+    [InlineData(CalibrationMethod.MeanStd)]
+    [InlineData(CalibrationMethod.MovingAverage)]
+    public void RunningStatisticsMethodsMatchADirectQuantization(CalibrationMethod method)
     {
         var model = Model.Load(TestData.Model("fmnist_cnn.onnx"));
-        var minmax = new QuantRecipe { Method = "minmax", CalibCount = Samples }.Resolve(Hardware.Detect());
+        var minmax = new QuantRecipe { Method = CalibrationMethod.MinMax, CalibCount = Samples }.Resolve(Hardware.Detect());
         var calibrated = CalibratedModel.Calibrate(model, Quantize.Calibration(Samples), minmax);
 
         var recipe = new QuantRecipe { Method = method, CalibCount = Samples, Sigmas = 2.5f };
@@ -43,7 +44,7 @@ public class CalibratedModelRangeTests
     {
         var model = Model.Load(TestData.Model("fmnist_cnn.onnx"));
         var calibrated = CalibratedModel.Calibrate(model, Quantize.Calibration(64), new QuantRecipe { CalibCount = 64 }.Resolve(Hardware.Detect()));
-        var other = new QuantRecipe { Method = "moving-average", CalibCount = 64, CalibBatch = 8 }.Resolve(Hardware.Detect());
+        var other = new QuantRecipe { Method = CalibrationMethod.MovingAverage, CalibCount = 64, CalibBatch = 8 }.Resolve(Hardware.Detect());
         var e = Assert.Throws<QuantaException>(() => calibrated.Quantize(other));
         Assert.Contains("batches of 32", e.Message);
         Assert.Contains("batches of 8", e.Message);

@@ -1,6 +1,7 @@
 using Quanta.IR;
 using Quanta.Onnx;
 using Quanta.Onnx.Proto;
+using Quanta.Tests.TestModels;
 
 namespace Quanta.Tests.Quantization;
 
@@ -23,9 +24,9 @@ static class ControlFlowModels
         var r = new Random(10);
         var g = new GraphProto { Name = "conv_in_if" };
         g.Input.Add(Value("x", DataTypes.Float, "N", 3, 16, 16));
-        g.Node.Add(Node("ReduceMean", "mean", ["x"], ["mean_x"], Int("keepdims", 0)));
+        g.Node.Add(GraphKit.MakeNode("ReduceMean", "mean", ["x"], ["mean_x"], Int("keepdims", 0)));
         g.Initializer.Add(Tensors.Scalar("zero", 0f));
-        g.Node.Add(Node("Greater", "positive", ["mean_x", "zero"], ["cond"]));
+        g.Node.Add(GraphKit.MakeNode("Greater", "positive", ["mean_x", "zero"], ["cond"]));
         // Outer-scope weights for the then branch.
         g.Initializer.Add(Weight(r, "then_w1", [8, 3, 3, 3]));
         g.Initializer.Add(Bias(r, "then_b1", 8));
@@ -38,11 +39,11 @@ static class ControlFlowModels
         other.Initializer.Add(Weight(r, "else_w2", [8, 8, 3, 3]));
         other.Initializer.Add(Bias(r, "else_b2", 8));
         g.Node.Add(If("branch", "cond", "features", then, other));
-        g.Node.Add(Node("GlobalAveragePool", "pool", ["features"], ["pooled"]));
-        g.Node.Add(Node("Flatten", "flatten", ["pooled"], ["flat"]));
+        g.Node.Add(GraphKit.MakeNode("GlobalAveragePool", "pool", ["features"], ["pooled"]));
+        g.Node.Add(GraphKit.MakeNode("Flatten", "flatten", ["pooled"], ["flat"]));
         g.Initializer.Add(Weight(r, "head_w", [8, 5]));
         g.Initializer.Add(Bias(r, "head_b", 5));
-        g.Node.Add(Node("Gemm", "head", ["flat", "head_w", "head_b"], ["y"]));
+        g.Node.Add(GraphKit.MakeNode("Gemm", "head", ["flat", "head_w", "head_b"], ["y"]));
         g.Output.Add(Value("y", DataTypes.Float, "N", 5));
         return Wrap(g, "conv-in-if");
     }
@@ -50,10 +51,10 @@ static class ControlFlowModels
     static GraphProto ConvBranch(string prefix, string w1, string b1, string w2, string b2)
     {
         var b = new GraphProto { Name = prefix };
-        b.Node.Add(Node("Conv", prefix + "_conv1", ["x", w1, b1], [prefix + "_c1"], Ints("pads", 1, 1, 1, 1)));
-        b.Node.Add(Node("Relu", prefix + "_relu1", [prefix + "_c1"], [prefix + "_r1"]));
-        b.Node.Add(Node("Conv", prefix + "_conv2", [prefix + "_r1", w2, b2], [prefix + "_c2"], Ints("pads", 1, 1, 1, 1)));
-        b.Node.Add(Node("Relu", prefix + "_relu2", [prefix + "_c2"], [prefix + "_out"]));
+        b.Node.Add(GraphKit.MakeNode("Conv", prefix + "_conv1", ["x", w1, b1], [prefix + "_c1"], Ints("pads", 1, 1, 1, 1)));
+        b.Node.Add(GraphKit.MakeNode("Relu", prefix + "_relu1", [prefix + "_c1"], [prefix + "_r1"]));
+        b.Node.Add(GraphKit.MakeNode("Conv", prefix + "_conv2", [prefix + "_r1", w2, b2], [prefix + "_c2"], Ints("pads", 1, 1, 1, 1)));
+        b.Node.Add(GraphKit.MakeNode("Relu", prefix + "_relu2", [prefix + "_c2"], [prefix + "_out"]));
         b.Output.Add(Value(prefix + "_out", DataTypes.Float));
         return b;
     }
@@ -68,9 +69,9 @@ static class ControlFlowModels
         var r = new Random(20);
         var g = new GraphProto { Name = "vad" };
         g.Input.Add(Value("x", DataTypes.Float, 1, VadFrames, VadFeatures));
-        g.Node.Add(Node("ReduceMean", "level", ["x"], ["level_x"], Int("keepdims", 0)));
+        g.Node.Add(GraphKit.MakeNode("ReduceMean", "level", ["x"], ["level_x"], Int("keepdims", 0)));
         g.Initializer.Add(Tensors.Scalar("threshold", 0f));
-        g.Node.Add(Node("Greater", "loud", ["level_x", "threshold"], ["cond"]));
+        g.Node.Add(GraphKit.MakeNode("Greater", "loud", ["level_x", "threshold"], ["cond"]));
         g.Node.Add(If("rate", "cond", "probability", VadBranch(r, "a", 24, 32), VadBranch(r, "b", 16, 24)));
         g.Output.Add(Value("probability", DataTypes.Float, VadFrames, 1));
         return Wrap(g, "vad-lstm-in-if");
@@ -79,24 +80,24 @@ static class ControlFlowModels
     static GraphProto VadBranch(Random r, string p, int channels, int hidden)
     {
         var b = new GraphProto { Name = "branch_" + p };
-        b.Node.Add(Node("Transpose", p + "_to_channels", ["x"], [p + "_xt"], Ints("perm", 0, 2, 1)));          // [1, F, T]
+        b.Node.Add(GraphKit.MakeNode("Transpose", p + "_to_channels", ["x"], [p + "_xt"], Ints("perm", 0, 2, 1)));          // [1, F, T]
         b.Initializer.Add(Weight(r, p + "_conv_w", [channels, VadFeatures, 3]));
         b.Initializer.Add(Bias(r, p + "_conv_b", channels));
-        b.Node.Add(Node("Conv", p + "_conv", [p + "_xt", p + "_conv_w", p + "_conv_b"], [p + "_c"], Ints("pads", 1, 1)));
-        b.Node.Add(Node("Relu", p + "_relu", [p + "_c"], [p + "_r"]));                                           // [1, C, T]
-        b.Node.Add(Node("Transpose", p + "_to_time", [p + "_r"], [p + "_seq"], Ints("perm", 2, 0, 1)));         // [T, 1, C]
+        b.Node.Add(GraphKit.MakeNode("Conv", p + "_conv", [p + "_xt", p + "_conv_w", p + "_conv_b"], [p + "_c"], Ints("pads", 1, 1)));
+        b.Node.Add(GraphKit.MakeNode("Relu", p + "_relu", [p + "_c"], [p + "_r"]));                                           // [1, C, T]
+        b.Node.Add(GraphKit.MakeNode("Transpose", p + "_to_time", [p + "_r"], [p + "_seq"], Ints("perm", 2, 0, 1)));         // [T, 1, C]
         float s = 1f / MathF.Sqrt(hidden);
         b.Initializer.Add(Tensors.FromFloats(p + "_lstm_w", [1, 4 * hidden, channels], Gaussian(r, 4 * hidden * channels, s)));
         b.Initializer.Add(Tensors.FromFloats(p + "_lstm_r", [1, 4 * hidden, hidden], Gaussian(r, 4 * hidden * hidden, s)));
         b.Initializer.Add(Tensors.FromFloats(p + "_lstm_b", [1, 8 * hidden], Gaussian(r, 8 * hidden, 0.1f)));
-        b.Node.Add(Node("LSTM", p + "_lstm", [p + "_seq", p + "_lstm_w", p + "_lstm_r", p + "_lstm_b"], [p + "_y", p + "_yh"],
+        b.Node.Add(GraphKit.MakeNode("LSTM", p + "_lstm", [p + "_seq", p + "_lstm_w", p + "_lstm_r", p + "_lstm_b"], [p + "_y", p + "_yh"],
             Int("hidden_size", hidden)));                                                                         // Y [T, 1, 1, H]
         b.Initializer.Add(Tensors.FromInt64s(p + "_frames", [2], [VadFrames, hidden]));
-        b.Node.Add(Node("Reshape", p + "_frames_reshape", [p + "_y", p + "_frames"], [p + "_h"]));              // [T, H]
+        b.Node.Add(GraphKit.MakeNode("Reshape", p + "_frames_reshape", [p + "_y", p + "_frames"], [p + "_h"]));              // [T, H]
         b.Initializer.Add(Weight(r, p + "_head_w", [hidden, 1]));
         b.Initializer.Add(Bias(r, p + "_head_b", 1));
-        b.Node.Add(Node("Gemm", p + "_head", [p + "_h", p + "_head_w", p + "_head_b"], [p + "_logit"]));
-        b.Node.Add(Node("Sigmoid", p + "_sigmoid", [p + "_logit"], [p + "_prob"]));
+        b.Node.Add(GraphKit.MakeNode("Gemm", p + "_head", [p + "_h", p + "_head_w", p + "_head_b"], [p + "_logit"]));
+        b.Node.Add(GraphKit.MakeNode("Sigmoid", p + "_sigmoid", [p + "_logit"], [p + "_prob"]));
         b.Output.Add(Value(p + "_prob", DataTypes.Float));
         return b;
     }
@@ -118,19 +119,19 @@ static class ControlFlowModels
         var body = new GraphProto { Name = "cell" };
         body.Input.Add(Value("s_in", DataTypes.Float, 1, hidden));
         body.Input.Add(Value("x_t", DataTypes.Float, 1, ScanFeatures));
-        body.Node.Add(Node("MatMul", "input_proj", ["x_t", "wx"], ["xp"]));
-        body.Node.Add(Node("MatMul", "state_proj", ["s_in", "ws"], ["sp"]));
-        body.Node.Add(Node("Add", "sum", ["xp", "sp"], ["pre0"]));
-        body.Node.Add(Node("Add", "bias", ["pre0", "cell_b"], ["pre"]));
-        body.Node.Add(Node("Tanh", "tanh", ["pre"], ["s_out"]));
-        body.Node.Add(Node("Identity", "emit", ["s_out"], ["s_emit"]));
+        body.Node.Add(GraphKit.MakeNode("MatMul", "input_proj", ["x_t", "wx"], ["xp"]));
+        body.Node.Add(GraphKit.MakeNode("MatMul", "state_proj", ["s_in", "ws"], ["sp"]));
+        body.Node.Add(GraphKit.MakeNode("Add", "sum", ["xp", "sp"], ["pre0"]));
+        body.Node.Add(GraphKit.MakeNode("Add", "bias", ["pre0", "cell_b"], ["pre"]));
+        body.Node.Add(GraphKit.MakeNode("Tanh", "tanh", ["pre"], ["s_out"]));
+        body.Node.Add(GraphKit.MakeNode("Identity", "emit", ["s_out"], ["s_emit"]));
         body.Output.Add(Value("s_out", DataTypes.Float, 1, hidden));
         body.Output.Add(Value("s_emit", DataTypes.Float, 1, hidden));
-        var scan = Node("Scan", "rnn", ["s0", "x"], ["s_final", "states"], Int("num_scan_inputs", 1), Ints("scan_input_axes", 1));
+        var scan = GraphKit.MakeNode("Scan", "rnn", ["s0", "x"], ["s_final", "states"], Int("num_scan_inputs", 1), Ints("scan_input_axes", 1));
         scan.Attribute.Add(new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body });
         g.Node.Add(scan);
         g.Initializer.Add(Weight(r, "head_w", [hidden, 4]));
-        g.Node.Add(Node("MatMul", "head", ["states", "head_w"], ["y"]));
+        g.Node.Add(GraphKit.MakeNode("MatMul", "head", ["states", "head_w"], ["y"]));
         g.Output.Add(Value("y", DataTypes.Float, ScanSteps, 1, 4));
         return Wrap(g, "rnn-scan");
     }
@@ -164,18 +165,9 @@ static class ControlFlowModels
 
     static NodeProto If(string name, string cond, string output, GraphProto then, GraphProto otherwise)
     {
-        var n = Node("If", name, [cond], [output]);
+        var n = GraphKit.MakeNode("If", name, [cond], [output]);
         n.Attribute.Add(new AttributeProto { Name = "then_branch", Type = AttributeProto.Types.AttributeType.Graph, G = then });
         n.Attribute.Add(new AttributeProto { Name = "else_branch", Type = AttributeProto.Types.AttributeType.Graph, G = otherwise });
-        return n;
-    }
-
-    static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = name };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
         return n;
     }
 

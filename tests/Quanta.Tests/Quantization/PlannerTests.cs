@@ -14,7 +14,7 @@ namespace Quanta.Tests.Quantization;
 /// </summary>
 public sealed class PlannerTests
 {
-    static readonly ResolvedRecipe Recipe = new QuantRecipe { Target = "generic" }.Resolve(Hardware.Detect());
+    static readonly ResolvedRecipe Recipe = new QuantRecipe { Target = Targets.Generic }.Resolve(Hardware.Detect());
 
     /// <summary>
     /// x [1, 4, 8, 8] → Conv → body(k, x) → y, after shape inference (the planner reads tensor types from

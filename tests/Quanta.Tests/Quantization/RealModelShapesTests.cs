@@ -98,7 +98,7 @@ public class RealModelShapesTests(Xunit.Abstractions.ITestOutputHelper output)
         SampleFiles.ImagePairs(tmp["calib.npz"], 64, offset: 0);
         SampleFiles.ImagePairs(tmp["test.npz"], 100, offset: 500);
         var start = new QuantRecipe { CalibCount = 64, WeightType = QuantType.Int4 }.Resolve(Hardware.Detect());
-        var options = new TuneOptions(MaxDropPoints: 0.05, MaxTrials: 12, Methods: ["minmax"]) { Metric = Metric.Cosine, Recovery = false };
+        var options = new TuneOptions(MaxDropPoints: 0.05, MaxTrials: 12, Methods: [Quanta.Calibration.CalibrationMethod.MinMax]) { Metric = Metric.Cosine, Recovery = false };
         var r = Tuner.Run(ExportShapes.TwoImages(), DataSource.Open(tmp["calib.npz"], Plain), DataSource.Open(tmp["test.npz"], Plain), null, start, options);
         Assert.Equal(Metric.Cosine, r.Metric);
         Assert.Equal(100, r.ReferenceScore);

@@ -1,3 +1,4 @@
+using Quanta.Calibration;
 using Quanta.Numerics;
 using Quanta.Quantization;
 
@@ -32,15 +33,43 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void Validate_reports_every_problem_at_once_without_naming_flags_the_cli_does_not_have()
+    public void Validate_reports_every_problem_at_once_naming_properties_not_flags()
     {
         var problems = new QuantRecipe
         {
-            Format = QuantFormat.QOperator, ActivationType = QuantType.Int4, Percentile = 10, Sigmas = 0, CalibCount = 0, CalibBatch = 0, Method = "nonsense",
+            Format = QuantFormat.QOperator, ActivationType = QuantType.Int4, Percentile = 10, Sigmas = 0, CalibCount = 0, CalibBatch = 0, SmoothQuant = 2,
         }.Validate();
         Assert.Equal(6, problems.Count);
-        Assert.Contains(problems, p => p.StartsWith("Sigmas", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("CalibBatch", StringComparison.Ordinal));
-        Assert.DoesNotContain(problems, p => p.Contains("--sigmas") || p.Contains("--calib-batch"));
+        foreach (var name in new[] { "ActivationType", "Percentile", "Sigmas", "CalibCount", "CalibBatch", "SmoothQuant" })
+            Assert.Contains(problems, p => p.StartsWith(name, StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Contains("--")); // only the command line knows flags
+    }
+
+    [Fact]
+    public void Options_in_a_recipe_file_use_the_names_users_type_and_are_written_back_by_them()
+    {
+        var recipe = QuantRecipe.FromJson("""{ "method": "moving-average", "target": "X86-VNNI", "format": "qoperator" }""", "r.json");
+        Assert.Equal(CalibrationMethod.MovingAverage, recipe.Method);
+        Assert.Same(Targets.X86Vnni, recipe.Target);
+        Assert.Equal(QuantFormat.QOperator, recipe.Format);
+        string json = recipe.ToJson();
+        Assert.Contains("\"method\": \"moving-average\"", json);
+        Assert.Contains("\"target\": \"x86-vnni\"", json);
+        Assert.Contains("\"format\": \"qoperator\"", json);
+        Assert.Equal(recipe, QuantRecipe.FromJson(json, "again") with { Nodes = recipe.Nodes, Exclude = recipe.Exclude });
+        Assert.Equal(QuantFormat.QOperator, QuantRecipe.FromJson("""{ "format": "qop" }""", "old.json").Format);
+        Assert.Equal(CalibrationMethod.Entropy, QuantRecipe.FromJson("""{ "method": "kl" }""", "old.json").Method);
+    }
+
+    [Theory]
+    [InlineData("method", "kmeans", "minmax, moving-average, meanstd, percentile, entropy, mse or auto")]
+    [InlineData("target", "riscv", "x86-avx2, x86-vnni, arm64 or generic")]
+    [InlineData("format", "matmulnbits", "qdq or qoperator")]
+    public void An_unknown_option_name_in_a_recipe_file_is_bad_input_listing_the_names(string key, string value, string expected)
+    {
+        var e = Assert.Throws<QuantaException>(() => QuantRecipe.FromJson($$"""{ "{{key}}": "{{value}}" }""", "r.json"));
+        Assert.Equal(FailureKind.BadInput, e.Kind);
+        Assert.Contains("r.json", e.Message);
+        Assert.Contains(expected, e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using Quanta.Calibration;
 using Quanta.IR;
 using Quanta.Numerics;
 using Quanta.Quantization;
@@ -52,7 +53,7 @@ public class StaticQuantizationTests
         Assert.Equal(a.ToBytes(), b.ToBytes());
         Assert.Contains("calibration auto", a.Metadata("quanta.recipe")); // the default
         Assert.Contains("scored", a.Metadata(Quanta.Calibration.AutoCalibration.MetadataKey)); // auto records its choice and scores
-        var minmax = Quantize.Run(model, new QuantRecipe { Method = "minmax" }, calibCount: 64).Model;
+        var minmax = Quantize.Run(model, new QuantRecipe { Method = CalibrationMethod.MinMax }, calibCount: 64).Model;
         Assert.Contains("calibration minmax", minmax.Metadata("quanta.recipe"));
         Assert.Null(minmax.Metadata(Quanta.Calibration.AutoCalibration.MetadataKey)); // a single method records no choice
         Assert.Contains("64 samples", a.Metadata("quanta.calibration"));
@@ -62,14 +63,14 @@ public class StaticQuantizationTests
 
     // mean ± 3σ clips the long right tail of ReLU outputs by design: it is the cheapest method, not the most accurate.
     [Theory]
-    [InlineData("minmax", 0.01)]
-    [InlineData("moving-average", 0.01)]
-    [InlineData("meanstd", 0.05)]
-    [InlineData("percentile", 0.01)]
-    [InlineData("entropy", 0.01)]
-    [InlineData("mse", 0.01)]
-    [InlineData("auto", 0.01)]
-    public void EveryCalibrationMethodWorks(string method, double maxDrop)
+    [InlineData(CalibrationMethod.MinMax, 0.01)]
+    [InlineData(CalibrationMethod.MovingAverage, 0.01)]
+    [InlineData(CalibrationMethod.MeanStd, 0.05)]
+    [InlineData(CalibrationMethod.Percentile, 0.01)]
+    [InlineData(CalibrationMethod.Entropy, 0.01)]
+    [InlineData(CalibrationMethod.Mse, 0.01)]
+    [InlineData(CalibrationMethod.Auto, 0.01)]
+    public void EveryCalibrationMethodWorks(CalibrationMethod method, double maxDrop)
     {
         var model = Model.Load(TestData.Model("fmnist_cnn.onnx"));
         var result = Quantize.Run(model, new QuantRecipe { Method = method }, calibCount: 256);

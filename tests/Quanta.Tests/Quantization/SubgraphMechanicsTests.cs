@@ -130,7 +130,7 @@ public class SubgraphMechanicsTests
     public void WeightOnlyKeepsLstmFloatAndSaysWhy()
     {
         var result = WeightOnlyQuantizer.Quantize(ControlFlowModels.VadWithLstmInIf(), new WeightOnlyOptions());
-        Assert.Equal(2, result.KeptFloat.Count(k => k.OpType == "LSTM" && k.Reason.Contains("--mode dynamic")));
+        Assert.Equal(2, result.KeptFloat.Count(k => k.OpType == "LSTM" && k.Reason.Contains("dynamic quantization")));
     }
 
     /// <summary>x [4] → Loop(trips): acc += x; doubled = 2·acc (a body tensor that is no loop output).</summary>

@@ -9,8 +9,8 @@ namespace Quanta.Quantization.Dynamic;
 /// </summary>
 public sealed record DynamicOptions
 {
-    /// <summary>int8 (default) or uint8.</summary>
-    public string WeightType { get; init; } = "int8";
+    /// <summary>Int8 (default) or UInt8.</summary>
+    public QuantType WeightType { get; init; } = QuantType.Int8;
     public bool PerChannel { get; init; } = true;
     public bool SymmetricWeights { get; init; } = true;
     public bool? ReduceRange { get; init; }
@@ -19,27 +19,22 @@ public sealed record DynamicOptions
     public string[] OpTypes { get; init; } = ["MatMul", "Gemm", "Conv", "LSTM", "Gather"];
     /// <summary>Node names or glob patterns (* and ?) kept in float.</summary>
     public string[] Exclude { get; init; } = [];
-    public string? Target { get; init; }
+    /// <summary>Null: this machine's (see <see cref="Targets.For"/>).</summary>
+    public Target? Target { get; init; }
 
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (WeightType is not ("int8" or "uint8")) problems.Add($"--weight-type: dynamic quantization takes int8 or uint8 weights, got '{WeightType}'");
+        if (WeightType is not (QuantType.Int8 or QuantType.UInt8)) problems.Add($"{nameof(WeightType)}: dynamic quantization takes int8 or uint8 weights, got {WeightType.Name()}");
         foreach (var op in OpTypes)
             if (!DynamicQuantizer.Supported.Contains(op))
-                problems.Add($"--op-types: dynamic quantization supports {string.Join(", ", DynamicQuantizer.Supported)}, not '{op}'");
-        if (Target is not null)
-        {
-            try { Targets.Parse(Target); }
-            catch (QuantaException e) { problems.Add(e.Message); }
-        }
+                problems.Add($"{nameof(OpTypes)}: dynamic quantization supports {string.Join(", ", DynamicQuantizer.Supported)}, not '{op}'");
         return problems;
     }
 
     internal QuantSpec WeightSpec(Target target)
     {
-        var type = QuantTypeInfo.Parse(WeightType);
-        bool reduce = ReduceRange ?? (target.ReduceRangeInt8Weights && type == QuantType.Int8);
-        return new QuantSpec(type, SymmetricWeights, reduce);
+        bool reduce = ReduceRange ?? (target.ReduceRangeInt8Weights && WeightType == QuantType.Int8);
+        return new QuantSpec(WeightType, SymmetricWeights, reduce);
     }
 }

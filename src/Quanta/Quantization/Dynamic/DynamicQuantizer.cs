@@ -28,7 +28,7 @@ public static class DynamicQuantizer
         var problems = options.Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
         var clock = Stopwatch.StartNew();
-        var target = options.Target is { } t ? Targets.Parse(t) : Targets.For(hardware ?? Hardware.Detect());
+        var target = options.Target ?? Targets.For(hardware ?? Hardware.Detect());
         var spec = options.WeightSpec(target);
 
         var model = PassPipeline.Run(input, PassPipeline.Normalize, out _);
@@ -89,13 +89,13 @@ public static class DynamicQuantizer
         int conv = converted.GetValueOrDefault("Conv");
         int matmul = converted.GetValueOrDefault("MatMul") + converted.GetValueOrDefault("Gemm");
         return conv > 0 && conv >= matmul
-            ? $"warning: {conv} of {conv + matmul} quantized nodes are Conv; dynamic Conv (ConvInteger + rescale) is slower than static quantization in ONNX Runtime on CPU — prefer static (--mode static --calib …) for this model"
+            ? $"warning: {conv} of {conv + matmul} quantized nodes are Conv; dynamic Conv (ConvInteger + rescale) is slower than static quantization in ONNX Runtime on CPU — prefer static quantization (with calibration data) for this model"
             : null;
     }
 
     static string Describe(DynamicOptions o, QuantSpec spec, Target target) =>
         $"dynamic, activations uint8 at run time, weights {spec.Type.Name()}{(spec.ReduceRange ? " 7-bit" : "")}" +
         $"{(spec.Symmetric ? " symmetric" : "")} {(o.PerChannel ? "per-channel" : "per-tensor")} (Conv uint8 per-tensor), " +
-        $"kernel {o.Kernel.ToString().ToLowerInvariant()}, " +
+        $"kernel {OptionNames.Of(o.Kernel)}, " +
         $"{(o.OpTypes.Contains(EmbeddingQuantizer.OpType) ? EmbeddingSettings.PerRow8.Describe() + ", " : "")}target {target.Name}";
 }

@@ -130,7 +130,7 @@ public static class Float16Converter
         var missing = kept.Where(k => k.Reason.StartsWith("no ")).Select(k => k.OpType).Distinct().Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0) notes.Add($"ONNX Runtime (CPU) has no {p.Name()} kernel for: {string.Join(", ", missing)}; these stay float");
         if (!options.WeightsOnly && lowNodes.All(n => Movement.Contains(n.OpType)))
-            throw new QuantaException($"--mode {(p == LowPrecision.Float16 ? "fp16" : "bf16")}: nothing would run in {p.Name()}: ONNX Runtime (CPU) has no {p.Name()} kernel for {string.Join(", ", missing)}", FailureKind.NotMet);
+            throw new QuantaException($"nothing would run in {p.Name()}: ONNX Runtime (CPU) has no {p.Name()} kernel for {string.Join(", ", missing)}", FailureKind.NotMet);
         return new ModeResult(model, options.WeightsOnly ? "weights-" + p.Name() : p.Name(), recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
     }
 

@@ -31,7 +31,7 @@ public sealed record Float16Options
     {
         var problems = new List<string>();
         foreach (var op in OpBlockList)
-            if (string.IsNullOrWhiteSpace(op) || op.Any(char.IsWhiteSpace)) problems.Add($"--op-block-list: '{op}' is not an op type");
+            if (string.IsNullOrWhiteSpace(op) || op.Any(char.IsWhiteSpace)) problems.Add($"{nameof(OpBlockList)}: '{op}' is not an op type");
         return problems;
     }
 

@@ -21,7 +21,7 @@ static class Keep8BitSelector
         if (o.Bits == 8) return chosen;
         foreach (var l in layers)
             if (o.Keep8Bit.FirstOrDefault(p => new Glob([p]) is var one && (one.Matches(l.Name) || one.Matches(l.Node.Name))) is { } pattern)
-                chosen[l.Name] = $"--keep-8bit {pattern}";
+                chosen[l.Name] = $"kept at 8 bits: matches {pattern}";
         if (!o.Keep8BitAuto) return chosen;
         foreach (var l in layers)
             if (g.IsGraphOutput(l.Output)) chosen.TryAdd(l.Name, "makes a model output (lm_head)");

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Quanta.Quantization.WeightOnly;
 
-/// <summary>How blockwise weights are written.</summary>
+/// <summary>How blockwise weights are written (named matmulnbits and qdq; see <see cref="OptionNames"/>).</summary>
+[JsonConverter(typeof(OptionNameJsonConverter<WeightOnlyFormat>))]
 public enum WeightOnlyFormat
 {
     /// <summary>com.microsoft MatMulNBits (2, 4 or 8 bits): one fused node, ONNX Runtime's fast path.</summary>

@@ -30,13 +30,13 @@ public sealed record WeightOnlyOptions
     public List<string> Validate()
     {
         var problems = new List<string>();
-        if (Bits is not (2 or 3 or 4 or 8)) problems.Add($"--bits: expected 2, 3, 4 or 8, got {Bits}");
-        if (BlockSize < 16 || (BlockSize & (BlockSize - 1)) != 0) problems.Add($"--block: expected a power of two ≥ 16 (32, 64, 128), got {BlockSize}");
-        if (Algorithm == WeightOnlyAlgorithm.Hqq && Symmetric) problems.Add("--algorithm hqq optimises zero points: use asymmetric weights (--symmetric-weights false)");
+        if (Bits is not (2 or 3 or 4 or 8)) problems.Add($"{nameof(Bits)}: expected 2, 3, 4 or 8, got {Bits}");
+        if (BlockSize < 16 || (BlockSize & (BlockSize - 1)) != 0) problems.Add($"{nameof(BlockSize)}: expected a power of two ≥ 16 (32, 64, 128), got {BlockSize}");
+        if (Algorithm == WeightOnlyAlgorithm.Hqq && Symmetric) problems.Add($"{nameof(Algorithm)} hqq optimises zero points: it needs asymmetric weights ({nameof(Symmetric)} false)");
         foreach (var op in OpTypes)
-            if (op is not ("MatMul" or "Gemm" or "Gather")) problems.Add($"--op-types: weight-only quantization supports MatMul, Gemm and Gather, not '{op}'");
+            if (op is not ("MatMul" or "Gemm" or "Gather")) problems.Add($"{nameof(OpTypes)}: weight-only quantization supports MatMul, Gemm and Gather, not '{op}'");
         if (GptqDamp is <= 0 or >= 1) problems.Add("GPTQ dampening must be in (0, 1)");
-        if (CalibCount < 1) problems.Add("--calib-count must be at least 1");
+        if (CalibCount < 1) problems.Add($"{nameof(CalibCount)} must be at least 1, got {CalibCount}");
         if (HqqIterations < 1) problems.Add("HQQ iterations must be at least 1");
         return problems;
     }
@@ -49,8 +49,8 @@ public sealed record WeightOnlyOptions
     internal Embedding.EmbeddingSettings Embeddings => new(Bits == 2 ? 4 : Bits, BlockSize, Symmetric, StandardOps: Format == WeightOnlyFormat.Qdq);
 
     public string Describe() =>
-        $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {Algorithm.ToString().ToLowerInvariant()}, " +
-        $"format {(Format == WeightOnlyFormat.Qdq ? "qdq" : "matmulnbits")}{Keep8BitText}, activations float";
+        $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {OptionNames.Of(Algorithm)}, " +
+        $"format {OptionNames.Of(Format)}{Keep8BitText}, activations float";
 
     string Keep8BitText => !Keep8BitAuto && Keep8Bit.Length == 0 ? ""
         : $", 8-bit {string.Join(", ", (Keep8BitAuto ? ["auto"] : Array.Empty<string>()).Concat(Keep8Bit))}";

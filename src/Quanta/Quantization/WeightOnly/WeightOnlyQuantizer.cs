@@ -23,7 +23,7 @@ public static class WeightOnlyQuantizer
         var problems = options.Validate();
         if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);
         if (options.NeedsCalibration && calibration is null)
-            throw QuantaException.BadInput($"--calib: required for --algorithm {options.Algorithm.ToString().ToLowerInvariant()} (it minimises the layer output error on calibration inputs)");
+            throw QuantaException.BadInput($"calibration data is required for {OptionNames.Of(options.Algorithm)} (it minimises the layer output error on calibration inputs)");
         var clock = Stopwatch.StartNew();
         var model = PassPipeline.Run(input, PassPipeline.Normalize, out _);
         var g = model.Graph;
@@ -49,7 +49,7 @@ public static class WeightOnlyQuantizer
             foreach (var node in scope.Nodes.ToList())
             {
                 if (node.Domain is not ("" or "ai.onnx")) continue;
-                if (node.OpType is "LSTM" or "GRU") { kept.Add(new KeptFloat(node.Name, node.OpType, "weight-only covers MatMul/Gemm; ONNX Runtime has no blocked-weight recurrent kernel (use --mode dynamic)")); continue; }
+                if (node.OpType is "LSTM" or "GRU") { kept.Add(new KeptFloat(node.Name, node.OpType, "weight-only covers MatMul/Gemm; ONNX Runtime has no blocked-weight recurrent kernel (dynamic quantization covers it)")); continue; }
                 if (!options.OpTypes.Contains(node.OpType)) continue;
                 if (exclude.Matches(node.Name)) { kept.Add(new KeptFloat(node.Name, node.OpType, "excluded")); continue; }
                 var (layer, reason) = LinearLayer.Find(scope, node, fuseBias: options.Format == WeightOnlyFormat.MatMulNBits);
@@ -194,7 +194,7 @@ public static class WeightOnlyQuantizer
         var reduce = model.Graph.Scopes().SelectMany(s => s.Nodes).FirstOrDefault(n => n.Domain is "" or "ai.onnx" && n.OpType.StartsWith("Reduce", StringComparison.Ordinal)
             && n.OpType != "ReduceSum" && NodeKit.Attr(n, "axes") is not null);
         if (reduce is not null)
-            throw QuantaException.BadInput($"--format qdq: blocked DequantizeLinear needs opset 21 and node '{reduce.Name}' ({reduce.OpType}) uses opset-{model.Opset()} axes; use --format matmulnbits");
+            throw QuantaException.BadInput($"Format qdq: blocked DequantizeLinear needs opset 21 and node '{reduce.Name}' ({reduce.OpType}) uses opset-{model.Opset()} axes; use the matmulnbits format");
         model.SetOpset("", BlockedDequantizeOpset);
         if (model.Proto.IrVersion < 10) model.Proto.IrVersion = 10;
     }
