@@ -14,10 +14,16 @@ internal static class LargeGarbage
     public const long BudgetBytes = 512L << 20;
     static long _allocatedAtLastCollection;
 
-    /// <summary>Collects now (garbage known to be large: a segment's Hessians, an embedding table's float copy).</summary>
-    public static void Release()
+    /// <summary>
+    /// Collects now (garbage known to be large: a segment's Hessians, an embedding table's float copy).
+    /// <paramref name="returnToSystem"/> also gives the freed memory back to the operating system rather
+    /// than keeping it committed for reuse: GPTQ's next segment allocates arrays of other sizes (lm_head's
+    /// working copy is 524 MB), which the kept memory cannot serve, so it would only add to the peak.
+    /// </summary>
+    public static void Release(bool returnToSystem = false)
     {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        if (returnToSystem) GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        else GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         Interlocked.Exchange(ref _allocatedAtLastCollection, GC.GetTotalAllocatedBytes());
     }
 
