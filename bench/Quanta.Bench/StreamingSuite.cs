@@ -11,10 +11,13 @@ namespace Quanta.Bench;
 /// growing size: each model is written to --dir, quantized by the CLI in its own process (peak
 /// RSS sampled from /proc/PID/status, VmHWM), the output loaded and run once in ONNX Runtime,
 /// and everything deleted before the next size.
-/// Usage: stream [--dir DIR] [--cli artifacts/cli/Quanta.Cli.dll] [--algorithm rtn] [--calib FILE.txt --calib-count N] [SIZE[:f16|:bf16]…]
+/// Usage: stream [--dir DIR] [--cli artifacts/cli/Quanta.Cli.dll] [--algorithm rtn] [--calib FILE.txt --calib-count N] [--runs R] [--keep] [SIZE[:f16|:bf16]…]
 /// (GPTQ needs --calib: text as byte-token windows, e.g. /usr/share/common-licenses/GPL-3 copied to a .txt).
 /// with SIZE in GB of weights (default: 1 4.8 1:f16). On a shared machine the wall time mostly
 /// measures the queue for the CPU; the CPU-time column is what the work itself costs.
+/// --runs R quantizes each model R times and reports the median wall and CPU time (and the largest
+/// peak); --keep leaves the generated models in --dir (named by size and type) and reuses them next
+/// time, since writing a multi-GB model takes longer than quantizing it.
 /// </summary>
 static class StreamingSuite
 {
@@ -22,6 +25,8 @@ static class StreamingSuite
     {
         string dir = "/work/tmp-stream", cli = "artifacts/cli/Quanta.Cli.dll", algorithm = "rtn";
         string? calib = null, calibCount = null;
+        int runs = 1;
+        bool keep = false;
         var sizes = new List<string>();
         for (int i = 0; i < a.Rest.Length; i++)
         {
@@ -32,12 +37,15 @@ static class StreamingSuite
                 case "--algorithm": algorithm = a.Rest[++i]; break;
                 case "--calib": calib = a.Rest[++i]; break;
                 case "--calib-count": calibCount = a.Rest[++i]; break;
+                case "--runs": runs = int.Parse(a.Rest[++i], CultureInfo.InvariantCulture); break;
+                case "--keep": keep = true; break;
                 default: sizes.Add(a.Rest[i]); break;
             }
         }
         if (sizes.Count == 0) sizes = ["1", "4.8", "1:f16"];
         Directory.CreateDirectory(dir);
         Console.WriteLine($"Streaming weight-only ({algorithm}, 4-bit, block 32, MatMulNBits) on generated decoders (d = 2048, ff = 5632, vocab 32000). {Hardware.Detect().Describe()}");
+        if (runs > 1) Console.WriteLine($"Each model quantized {runs} times: median wall and CPU time, largest peak RSS.");
         Console.WriteLine();
         Console.WriteLine("| model | weights (GB) | largest tensor (MB) | peak RSS (GB) | bound 1 GB + 3× largest (GB) | wall (s) | CPU (s) | MB/s of weights, wall | MB/s at 2 full cores (weights ÷ CPU s/2) | output (GB) | ORT loads and runs |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -48,24 +56,41 @@ static class StreamingSuite
             int type = f16 ? DataTypes.Float16 : bf16 ? DataTypes.BFloat16 : DataTypes.Float, bytesPer = half ? 2 : 4;
             string typeName = f16 ? "float16" : bf16 ? "bfloat16" : "float32";
             var shape = DecoderShape.ForBytes((long)(gb * 1e9), bytesPer);
-            string input = Path.Combine(dir, "decoder.onnx"), output = Path.Combine(dir, "decoder-int4.onnx");
+            string input = Path.Combine(dir, keep ? $"decoder-{shape.Blocks}x{shape.Hidden}-{typeName}.onnx" : "decoder.onnx"), output = Path.Combine(dir, "decoder-int4.onnx");
             try
             {
-                Log($"generating {shape} ({typeName})");
-                DecoderModel.Write(input, shape, type);
+                if (keep && File.Exists(input) && File.Exists(input + ".data")) Log($"reusing {input}");
+                else
+                {
+                    Log($"generating {shape} ({typeName})");
+                    DecoderModel.Write(input, shape, type);
+                }
                 long weights = new FileInfo(input + ".data").Length;
                 long largest = (long)shape.Vocab * shape.Hidden * bytesPer;
-                var (peak, seconds, cpu) = Quantize(cli, input, output, algorithm, calib, calibCount);
+                var measured = new List<(long Peak, double Seconds, double Cpu)>();
+                for (int r = 0; r < runs; r++)
+                {
+                    measured.Add(Quantize(cli, input, output, algorithm, calib, calibCount));
+                    Log($"run {r + 1}/{runs}: peak {measured[^1].Peak / 1e9:0.00} GB, wall {measured[^1].Seconds:0.0} s, CPU {measured[^1].Cpu:0.0} s");
+                }
+                long peak = measured.Max(m => m.Peak);
+                double seconds = Median(measured.Select(m => m.Seconds)), cpu = Median(measured.Select(m => m.Cpu));
                 long outBytes = new FileInfo(output).Length + (File.Exists(output + ".data") ? new FileInfo(output + ".data").Length : 0);
                 string ort = RunsInOrt(output) ? "yes" : "no";
                 Console.WriteLine($"| {shape.Blocks} blocks, {typeName} | {weights / 1e9:0.00} | {largest / 1e6:0} | {peak / 1e9:0.00} | {(1e9 + 3.0 * largest) / 1e9:0.00} | {seconds:0.0} | {cpu:0.0} | {weights / 1e6 / seconds:0} | {weights / 1e6 / (cpu / 2):0} | {outBytes / 1e9:0.00} | {ort} |");
             }
             finally
             {
-                foreach (var f in new[] { input, input + ".data", output, output + ".data" }) File.Delete(f);
+                foreach (var f in keep ? [output, output + ".data"] : new[] { input, input + ".data", output, output + ".data" }) File.Delete(f);
             }
         }
         return 0;
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     /// <summary>

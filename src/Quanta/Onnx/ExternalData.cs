@@ -114,6 +114,15 @@ internal static class ExternalData
         ReadInto(file, offset, destination);
     }
 
+    /// <summary>Fills <paramref name="destination"/> with the on-disk tensor's bytes from <paramref name="start"/> on (no more than it holds).</summary>
+    public static void ReadAt(TensorProto t, long start, Span<byte> destination)
+    {
+        var (file, offset, length) = Place(t);
+        if (start < 0 || start + destination.Length > length)
+            throw QuantaException.BadInput($"tensor '{t.Name}': external data holds {length} bytes, bytes {start}..{start + destination.Length} were asked for");
+        ReadInto(file, offset + start, destination);
+    }
+
     /// <summary>Points <paramref name="t"/> at bytes already on disk (a checked, absolute path).</summary>
     internal static void PointAt(TensorProto t, string file, long offset, long length)
     {

@@ -45,6 +45,9 @@ internal static class Tensors
                 var d = ToDoubles(t);
                 for (long i = 0; i < n; i++) result[i] = (float)d[i];
                 break;
+            case DataTypes.Float16 or DataTypes.BFloat16 when ExternalData.IsOnDisk(t):
+                WidenFromDisk(t, result);
+                break;
             case DataTypes.Float16:
             {
                 var h = new Half[n];
@@ -73,6 +76,49 @@ internal static class Tensors
                 throw QuantaException.BadInput($"tensor '{t.Name}': cannot read {DataTypes.Name(t.DataType)} values as float");
         }
         return result;
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> values of a float32 tensor, read without the rest (a cheap
+    /// look before deciding to read a large on-disk tensor whole).
+    /// </summary>
+    public static float[] FirstFloats(TensorProto t, int count)
+    {
+        if (t.DataType != DataTypes.Float) throw new ArgumentException($"tensor '{t.Name}' is {DataTypes.Name(t.DataType)}, not float", nameof(t));
+        count = (int)Math.Min(count, ElementCount(t));
+        var result = new float[count];
+        var bytes = MemoryMarshal.AsBytes(result.AsSpan());
+        if (ExternalData.IsOnDisk(t)) ExternalData.ReadAt(t, 0, bytes);
+        else if (t.HasRawData)
+        {
+            if (t.RawData.Length < bytes.Length)
+                throw QuantaException.BadInput($"tensor '{t.Name}': raw data holds {t.RawData.Length} bytes, its shape needs more");
+            t.RawData.Span[..bytes.Length].CopyTo(bytes);
+        }
+        else for (int i = 0; i < count; i++) result[i] = t.FloatData[i];
+        return result;
+    }
+
+    /// <summary>
+    /// A float16 or bfloat16 tensor on disk, read and widened a slice at a time: a 16-bit copy of the whole
+    /// tensor would be one more large array per layer (and its page faults) when a streamed model is quantized.
+    /// </summary>
+    static void WidenFromDisk(TensorProto t, float[] result)
+    {
+        const int Slice = 1 << 20;
+        if (ByteSize(t) != 2L * result.Length)
+            throw QuantaException.BadInput($"tensor '{t.Name}': external data holds {ByteSize(t)} bytes, its shape needs {2L * result.Length}");
+        var bits = new ushort[Math.Min(Slice, result.Length)];
+        for (int done = 0; done < result.Length;)
+        {
+            int m = Math.Min(Slice, result.Length - done);
+            var slice = bits.AsSpan(0, m);
+            ExternalData.ReadAt(t, 2L * done, MemoryMarshal.AsBytes(slice));
+            var target = result.AsSpan(done, m);
+            if (t.DataType == DataTypes.Float16) System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<ushort, Half>(slice), target);
+            else for (int i = 0; i < m; i++) target[i] = BitConverter.Int32BitsToSingle(slice[i] << 16);
+            done += m;
+        }
     }
 
     public static double[] ToDoubles(TensorProto t)
@@ -191,6 +237,14 @@ internal static class Tensors
         => FromRaw(name, DataTypes.Int32, dims, MemoryMarshal.AsBytes(values));
 
     public static TensorProto Scalar(string name, float value) => FromFloats(name, [], [value]);
+
+    /// <summary>As <see cref="FromRaw"/>, taking <paramref name="raw"/> as the tensor's bytes without a copy (the caller gives it up).</summary>
+    public static TensorProto FromOwnedRaw(string name, int dataType, ReadOnlySpan<long> dims, byte[] raw)
+    {
+        var t = new TensorProto { Name = name, DataType = dataType, RawData = UnsafeByteOperations.UnsafeWrap(raw) };
+        foreach (var d in dims) t.Dims.Add(d);
+        return t;
+    }
 
     public static TensorProto FromRaw(string name, int dataType, ReadOnlySpan<long> dims, ReadOnlySpan<byte> raw)
     {

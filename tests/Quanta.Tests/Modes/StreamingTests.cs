@@ -20,11 +20,13 @@ public class StreamingTests
     [InlineData(WeightOnlyAlgorithm.Rtn, WeightOnlyFormat.MatMulNBits)]
     [InlineData(WeightOnlyAlgorithm.Hqq, WeightOnlyFormat.MatMulNBits)]
     [InlineData(WeightOnlyAlgorithm.Rtn, WeightOnlyFormat.Qdq)]
-    public void StreamedFromDiskGivesTheBytesOfTheInMemoryPath(WeightOnlyAlgorithm algorithm, WeightOnlyFormat format)
+    [InlineData(WeightOnlyAlgorithm.Rtn, WeightOnlyFormat.MatMulNBits, DataTypes.Float16)]  // 16-bit weights widened from disk a slice at a time
+    [InlineData(WeightOnlyAlgorithm.Rtn, WeightOnlyFormat.MatMulNBits, DataTypes.BFloat16)]
+    public void StreamedFromDiskGivesTheBytesOfTheInMemoryPath(WeightOnlyAlgorithm algorithm, WeightOnlyFormat format, int dataType = DataTypes.Float)
     {
         using var folder = new TempFolder();
         string input = folder.File("decoder.onnx");
-        DecoderModel.Write(input, Small, DataTypes.Float);
+        DecoderModel.Write(input, Small, dataType);
 
         var streamed = Model.Load(input);
         Assert.Contains(streamed.Graph.Initializers, ExternalData.IsOnDisk); // the weights were not read at load

@@ -4,6 +4,24 @@ namespace Quanta.Tests.Numerics;
 
 public class PackingTests
 {
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(64)]   // exactly two SIMD steps
+    [InlineData(203)]  // SIMD steps, a scalar tail and an odd last code
+    public void NibblesPackAsTheScalarDefinition(int count)
+    {
+        var rng = new Random(count);
+        var codes = new byte[count];
+        for (int i = 0; i < count; i++) codes[i] = (byte)rng.Next(16);
+        var packed = new byte[(count + 1) / 2];
+        Packing.PackNibbles(codes, packed);
+        var expected = new byte[(count + 1) / 2];
+        for (int i = 0; i < count; i++) expected[i / 2] |= (byte)(i % 2 == 0 ? codes[i] : codes[i] << 4);
+        Assert.Equal(expected, packed);
+    }
+
     [Fact]
     public void Int4PacksLowNibbleFirstWithOddCountAndNegatives()
     {

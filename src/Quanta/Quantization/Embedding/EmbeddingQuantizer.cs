@@ -49,7 +49,9 @@ static class EmbeddingQuantizer
     static void Rewrite(Graph g, EmbeddingTable table, EmbeddingSettings settings, Outcome outcome)
     {
         int block = settings.BlockFor(table.Width);
-        var q = QuantizeRows(table, block, new BlockGrid(settings.Bits, settings.Symmetric));
+        // Round to nearest over blocks of each row: RTN's layout is column-major over a [K, N] weight,
+        // so seen as Eᵀ [Width, Rows] its codes come out in the table's own row-major order.
+        var q = RtnQuantizer.QuantizeRows(table.Values, table.Rows, table.Width, block, new BlockGrid(settings.Bits, settings.Symmetric));
         if (settings.StandardOps)
         {
             DequantizedTable.Write(g, table, q, settings.Symmetric);
@@ -95,20 +97,6 @@ static class EmbeddingQuantizer
             g.RemoveNode(p.Node);
             Count(outcome, p.Node.OpType);
         }
-    }
-
-    /// <summary>
-    /// Round to nearest over blocks of each row. RTN's layout is column-major over a [K, N] weight,
-    /// so seen as <c>Eᵀ [Width, Rows]</c> its codes come out in the table's own row-major order.
-    /// </summary>
-    static BlockwiseWeight QuantizeRows(EmbeddingTable table, int block, BlockGrid grid)
-    {
-        int rows = table.Rows, width = table.Width;
-        var transposed = new float[table.Values.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < width; c++)
-                transposed[c * rows + r] = table.Values[r * width + c];
-        return RtnQuantizer.Quantize(transposed, width, rows, block, grid);
     }
 
     static void Trim(Onnx.Proto.NodeProto node)

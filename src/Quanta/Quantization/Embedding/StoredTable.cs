@@ -17,7 +17,7 @@ sealed record StoredTable(string Data, string Scales, string? ZeroPoints, int Ro
     public static StoredTable Write(Graph g, string table, BlockwiseWeight q, bool symmetric)
     {
         int rows = q.N, rowBytes = q.K * q.Grid.Bits / 8;
-        string data = NodeKit.AddConstant(g, table + "_quantized", Tensors.FromRaw("", DataTypes.UInt8, [rows, rowBytes], PackRows(q)));
+        string data = NodeKit.AddConstant(g, table + "_quantized", Tensors.FromOwnedRaw("", DataTypes.UInt8, [rows, rowBytes], PackRows(q)));
         string scales = NodeKit.AddConstant(g, table + "_scale", Tensors.FromFloats("", [rows, q.Blocks], q.Scales));
         string? zeros = null;
         if (!symmetric)
@@ -47,6 +47,11 @@ sealed record StoredTable(string Data, string Scales, string? ZeroPoints, int Ro
         if (bits == 8) return q.Q;
         int perByte = 8 / bits, rowBytes = q.K * bits / 8;
         var packed = new byte[q.N * rowBytes];
+        if (bits == 4 && q.K % 2 == 0)
+        {
+            Numerics.Packing.PackNibbles(q.Q, packed); // rows of whole bytes: one run of nibble pairs
+            return packed;
+        }
         for (int r = 0; r < q.N; r++)
             for (int c = 0; c < q.K; c++)
                 packed[r * rowBytes + c / perByte] |= (byte)(q.Q[r * q.K + c] << (c % perByte * bits));

@@ -42,16 +42,28 @@ sealed record TiedProjection(NodeProto Node, string Input, string Output, float[
         g.Producer(tensor) is { } t && NodeKit.Is(t, "Transpose") && t.Input[0] == table
         && (NodeKit.IntsAttr(t, "perm") is null or [1, 0]);
 
-    /// <summary>Whether <paramref name="name"/> is a constant holding the table's values (transposed or not), compared once per name.</summary>
+    /// <summary>
+    /// Whether <paramref name="name"/> is a constant holding the table's values (transposed or not), compared once per name.
+    /// Its first row is compared before it is read whole: an untied lm_head (as large as the table) differs there
+    /// and is then read once, when it is quantized as a layer, not a second time here.
+    /// </summary>
     static bool IsCopy(Graph g, string name, EmbeddingTable table, bool transposed, Dictionary<string, bool> seen)
     {
         if (seen.TryGetValue(name, out bool known)) return known;
         bool same = false;
         if (EmbeddingTable.FloatConstant(g, name) is { } t && t.Dims.Count == 2
             && t.Dims[0] == (transposed ? table.Width : table.Rows) && t.Dims[1] == (transposed ? table.Rows : table.Width))
-            same = Equal(Tensors.ToFloats(t), table, transposed);
+            same = FirstRowEqual(Tensors.FirstFloats(t, (int)t.Dims[1]), table, transposed) && Equal(Tensors.ToFloats(t), table, transposed);
         seen[name] = same;
         return same;
+    }
+
+    /// <summary>The copy's first row against the table: its first row, or its first column for a transposed copy.</summary>
+    static bool FirstRowEqual(float[] row, EmbeddingTable table, bool transposed)
+    {
+        for (int i = 0; i < row.Length; i++)
+            if (row[i] != (transposed ? table.Values[i * table.Width] : table.Values[i])) return false;
+        return true;
     }
 
     static bool Equal(float[] copy, EmbeddingTable table, bool transposed)

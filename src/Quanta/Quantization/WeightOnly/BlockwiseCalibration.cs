@@ -65,7 +65,7 @@ static class BlockwiseCalibration
             carried = next;
             quantize(segment, accumulators.ToDictionary(kv => kv.Key, kv => new InputStatistics(kv.Value.Hessian(), kv.Value.MeanAbs())));
             // This segment's Hessians (K² doubles each, 254 MB at K = 5632) are garbage now: free them before the next segment's.
-            WeightOnlyQuantizer.ReleaseLargeGarbage();
+            LargeGarbage.Release(returnToSystem: true);
         }
     }
 }

@@ -17,15 +17,11 @@ internal static class GptqQuantizer
     {
         var work = new double[k * n];
         for (int i = 0; i < work.Length; i++) work[i] = w[i];
-        var h = (double[])hessian.Clone();
-        // Inputs that never fire carry no information: their weights cannot matter, zero them.
+        // Inputs that never fire carry no information: their weights cannot matter, zero them
+        // (the factorisation gives them a unit diagonal).
         for (int i = 0; i < k; i++)
-            if (h[i * k + i] == 0)
-            {
-                h[i * k + i] = 1;
-                Array.Clear(work, i * n, n);
-            }
-        var u = InverseCholeskyUpper(h, k, damp);
+            if (hessian[i * k + i] == 0) Array.Clear(work, i * n, n);
+        var u = InverseCholeskyUpper(hessian, k, damp);
 
         var r = BlockwiseWeight.Empty(k, n, blockSize, grid);
         var err = new double[n];
@@ -66,29 +62,34 @@ internal static class GptqQuantizer
     }
 
     /// <summary>
-    /// Upper factor <c>U</c> with <c>(H + λI)⁻¹ = UᵀU</c>, λ = damp · mean(diag H); λ grows tenfold
-    /// until the Cholesky succeeds (H can be singular when calibration has fewer rows than K).
+    /// Upper factor <c>U</c> with <c>(H + λI)⁻¹ = UᵀU</c>, λ = damp · mean(diag H), a zero diagonal entry
+    /// (an input that never fires) taken as 1; λ grows tenfold until the Cholesky succeeds (H can be
+    /// singular when calibration has fewer rows than K). <paramref name="h"/> is left as it is (layers
+    /// reading one input share it). Only the diagonal and upper triangle of the result are meaningful.
+    /// Everything happens in one K×K working copy: at K = 5632 each such matrix is 254 MB, and the
+    /// four copies made before (H, its factor, the inverse, U) put GPTQ over the streaming memory bound.
     /// </summary>
     internal static double[] InverseCholeskyUpper(double[] h, int k, double damp)
     {
         double mean = 0;
-        for (int i = 0; i < k; i++) mean += h[i * k + i];
+        for (int i = 0; i < k; i++) mean += Diagonal(h, k, i);
         mean /= k;
         for (int attempt = 0; attempt < 8; attempt++, damp *= 10)
         {
             var a = (double[])h.Clone();
-            for (int i = 0; i < k; i++) a[i * k + i] += damp * mean;
+            for (int i = 0; i < k; i++) a[i * k + i] = Diagonal(h, k, i) + damp * mean;
             if (!Cholesky(a, k)) continue;
-            var inv = InverseFromCholesky(a, k);
-            if (!Cholesky(inv, k)) continue;
-            // inv now holds L (lower) with L·Lᵀ = H⁻¹; U = Lᵀ.
-            var u = new double[k * k];
+            InvertFromCholesky(a, k);
+            if (!Cholesky(a, k)) continue;
+            // a now holds L (lower) with L·Lᵀ = H⁻¹; U = Lᵀ, its upper triangle mirrored from L's lower one.
             for (int i = 0; i < k; i++)
-                for (int j = 0; j <= i; j++) u[j * k + i] = inv[i * k + j];
-            return u;
+                for (int j = 0; j < i; j++) a[j * k + i] = a[i * k + j];
+            return a;
         }
         throw new InvalidOperationException("GPTQ: the Hessian is not positive definite even with heavy dampening");
     }
+
+    static double Diagonal(double[] h, int k, int i) => h[i * k + i] == 0 ? 1 : h[i * k + i];
 
     /// <summary>In-place lower Cholesky (upper triangle left as garbage); false when not positive definite.</summary>
     static bool Cholesky(double[] a, int k)
@@ -108,8 +109,8 @@ internal static class GptqQuantizer
         return true;
     }
 
-    /// <summary>H⁻¹ = L⁻ᵀ·L⁻¹ from the lower factor in <paramref name="l"/> (full symmetric result).</summary>
-    static double[] InverseFromCholesky(double[] l, int k)
+    /// <summary>Replaces the lower factor in <paramref name="l"/> by H⁻¹ = L⁻ᵀ·L⁻¹ (full symmetric).</summary>
+    static void InvertFromCholesky(double[] l, int k)
     {
         // L⁻¹ (lower) kept transposed, column j of L⁻¹ as row j, so both sums below are contiguous dot products.
         var liT = new double[k * k];
@@ -119,14 +120,13 @@ internal static class GptqQuantizer
             for (int j = 0; j < i; j++)
                 liT[j * k + i] = -TensorPrimitives.Dot(l.AsSpan(i * k + j, i - j), liT.AsSpan(j * k + j, i - j)) / l[i * k + i];
         }
-        var inv = new double[k * k];
+        // L is no longer read: its storage takes the inverse.
         for (int i = 0; i < k; i++)
             for (int j = 0; j <= i; j++)
             {
                 double s = TensorPrimitives.Dot(liT.AsSpan(i * k + i, k - i), liT.AsSpan(j * k + i, k - i));
-                inv[i * k + j] = s;
-                inv[j * k + i] = s;
+                l[i * k + j] = s;
+                l[j * k + i] = s;
             }
-        return inv;
     }
 }

@@ -18,7 +18,7 @@ static class MatMulNBitsWriter
     {
         int bits = q.Grid.StorageBits, blocks = q.Blocks, blob = q.BlockSize * bits / 8;
         string name = layer.Name;
-        string b = NodeKit.AddConstant(g, name + "_B_nbits", Tensors.FromRaw("", DataTypes.UInt8, [q.N, blocks, blob], PackB(q)));
+        string b = NodeKit.AddConstant(g, name + "_B_nbits", Tensors.FromOwnedRaw("", DataTypes.UInt8, [q.N, blocks, blob], PackB(q)));
         string s = NodeKit.AddConstant(g, name + "_B_scales", Tensors.FromFloats("", layer.ElementType, [q.N * blocks], q.Scales));
         string zp = "";
         if (!symmetric || bits != q.Grid.Bits)
@@ -49,6 +49,13 @@ static class MatMulNBitsWriter
     {
         int bits = q.Grid.StorageBits, perByte = 8 / bits, blob = q.BlockSize * bits / 8;
         var packed = new byte[q.N * q.Blocks * blob];
+        // Whole 4-bit blocks: the blob of every column is its K codes in pairs, end to end, so the
+        // whole array packs as one run of nibble pairs.
+        if (bits == 4 && q.K % q.BlockSize == 0)
+        {
+            Numerics.Packing.PackNibbles(q.Q, packed);
+            return packed;
+        }
         Parallel.For(0, q.N, n =>
         {
             var column = q.Q.AsSpan(n * q.K, q.K);

@@ -79,7 +79,7 @@ public static class WeightOnlyQuantizer
         // write its nodes, and move the new tensors to the spill file, so memory never holds more
         // than one layer's weight whatever the model size. In-memory models take the same loop.
         var spill = TensorSpill.For(model);
-        if (spill is not null) ReleaseLargeGarbage(); // the embedding step's float copies of its tables
+        if (spill is not null) LargeGarbage.Release(); // the embedding step's float copies of its tables
         bool bfloat16 = BFloat16Widening.Applies(model);
         int done = 0;
         if (segments is not null)
@@ -118,7 +118,7 @@ public static class WeightOnlyQuantizer
             else BlockedQdqWriter.Write(scope, written, q, options.Symmetric);
             NodeKit.RemoveReplaced(scope, layer.Replaced);
             spill?.Offload(scope);
-            if (spill is not null) ReleaseLargeGarbage();
+            if (spill is not null) LargeGarbage.ReleaseOverBudget();
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
         }
@@ -136,14 +136,6 @@ public static class WeightOnlyQuantizer
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
         return new ModeResult(model, "weight-only", recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
     }
-
-    /// <summary>
-    /// A streamed model's memory bound is one layer's weight and its quantized form; each layer leaves
-    /// hundreds of MB of large-object arrays behind, which the GC would otherwise collect only when its
-    /// (load-dependent, multi-GB) large-object budget runs out. A full collection over the small live heap
-    /// (the graph without its tensor bytes) costs milliseconds against the layer's seconds.
-    /// </summary>
-    internal static void ReleaseLargeGarbage() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
 
     /// <summary>
     /// AWQ: layers that read one tensor share one scale (it folds into their common producer),
