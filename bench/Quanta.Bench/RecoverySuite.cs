@@ -10,7 +10,7 @@ namespace Quanta.Bench;
 /// <summary>
 /// Accuracy recovery (issue 11 items 2–4): one model, several recipes written as short specs
 /// joined by '+' — w4 | w8 (weights), a4 | a8 (activations), pt (per-tensor weights), eq (CLE),
-/// bc (bias correction), ada or ada=N (AdaRound, N steps), method=NAME. Each spec is quantized
+/// bc (bias correction), ada or ada=N (AdaRound, N steps), sq=ALPHA (SmoothQuant), method=NAME. Each spec is quantized
 /// --repeat times (median time; the model is the same each time, so one top-1).
 /// `-- recovery fmnist_resnet20 w4 w4+ada w4+ada+bc`
 /// </summary>
@@ -45,6 +45,7 @@ static class RecoverySuite
                 cpu.Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds);
                 times.Add(result.TotalSeconds);
                 quantized = result.Model;
+                if (r == 0 && result.Auto is { } auto) Console.Error.WriteLine($"{name} {spec}: auto: {auto.Describe()}");
             }
             double q = Evaluator.Evaluate(quantized!, test).Top1;
             Console.WriteLine($"| {name} | `{spec}` | {q:0.0000} | {(q - fp32) * 100:+0.00;−0.00} | {BenchmarkComparison.Median(times):0.0} | {BenchmarkComparison.Median(cpu):0.0} |");
@@ -70,6 +71,7 @@ static class RecoverySuite
                 "bc" => r with { BiasCorrection = true },
                 "ada" => r with { AdaRound = true, AdaRoundIters = value.Length > 0 ? int.Parse(value) : r.AdaRoundIters },
                 "method" => r with { Method = value },
+                "sq" => r with { SmoothQuant = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown recipe part '{part}' in '{spec}'"),
             };
         }
