@@ -26,7 +26,7 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<bool?> ReduceRange = new("--reduce-range") { Description = "7-bit int8 weights (default: on where ONNX Runtime's u8×s8 kernels saturate, measured at start-up)" };
     public readonly Option<CalibrationMethod?> Method = EnumOption.Optional<CalibrationMethod>("--method", "Calibration: auto (default: scores minmax, percentile, entropy and mse on held-out samples, keeps the best), minmax, moving-average, meanstd, percentile, entropy, mse");
     public readonly Option<double?> Percentile = new("--percentile") { Description = "Percentile for --method percentile (default 99.99)" };
-    public readonly Option<double?> SmoothQuant = new("--smoothquant") { Description = "SmoothQuant: move activation outliers into MatMul/Gemm weights with strength ALPHA in (0, 1] (0.5 is typical; static only)", HelpName = "ALPHA" };
+    public readonly Option<double?> SmoothQuant = new("--smoothquant") { Description = "SmoothQuant: move activation outliers into MatMul/Gemm weights with strength ALPHA in (0, 1] (0.5 is typical; static only); each site keeps ALPHA, ALPHA ± 0.25 or none, whichever its quantized outputs favour", HelpName = "ALPHA" };
     public readonly Option<int?> CalibCount = new("--calib-count") { Description = "Calibrate on a seeded subset of N samples (default 512)" };
     public readonly Option<string[]> OpTypes = CommonOptions.Many("--op-types", "Quantize only these op types (comma separated)");
     public readonly Option<string[]> Exclude = CommonOptions.Many("--exclude", "Keep these nodes float: names or patterns with * and ?");

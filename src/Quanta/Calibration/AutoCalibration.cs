@@ -58,9 +58,9 @@ internal static class AutoCalibration
         var summary = new StaticQuantizer.CalibrationSummary(calibration.Description, run.Samples, run.DataDigest, calibrationClock.Elapsed.TotalSeconds);
 
         bool heldOut = split.HeldOutCount > 0;
-        var choice = Choose(tensors, t => heldOut ? histograms[t].Fit : histograms[t].All(), t => plan.Tensors[t].Spec, recipe.Calibration,
+        var choice = Choose(tensors, t => heldOut ? histograms[t].Fit : histograms[t].All, t => plan.Tensors[t].Spec, recipe.Calibration,
             ranges => OpenScorer(prepared, plan, ranges, heldOut ? split.HeldOut : calibration, recipe, runtime), heldOut, progress);
-        var final = Resolve(tensors, t => histograms[t].All(), t => plan.Tensors[t].Spec, choice.MethodFor, recipe.Calibration);
+        var final = Resolve(tensors, t => histograms[t].All, t => plan.Tensors[t].Spec, choice.MethodFor, recipe.Calibration);
         // Candidates are scored without recovery (it would cost a recovery per candidate); the chosen ranges get it.
         var result = StaticQuantizer.Write(prepared, preparation, plan, final, recipe, summary, clock,
             StaticQuantizer.Recover(recipe, calibration, runtime, progress));

@@ -26,6 +26,13 @@ internal sealed class HeldOutSplit(IDataset data, int heldOut) : IDataset
     /// <summary>True while the batch being consumed holds held-out samples.</summary>
     public bool InHeldOut { get; private set; }
 
+    /// <summary>
+    /// Where the batch being consumed lies in the data's own batch: its first sample's index there, its
+    /// sample count, and the whole batch's. Only the batch straddling the boundary is cut; an observer can
+    /// then treat its two pieces as the one batch the plain data would have streamed.
+    /// </summary>
+    public (int Offset, int Count, int Whole) Piece { get; private set; }
+
     public string Description => data.Description;
     public int Count => data.Count;
     public long[] SampleShape => data.SampleShape;
@@ -55,12 +62,19 @@ internal sealed class HeldOutSplit(IDataset data, int heldOut) : IDataset
             index = end;
             if (end <= boundary)
             {
+                Piece = (0, b.Count, b.Count);
                 if (includeFit) yield return b;
                 continue;
             }
-            if (includeFit && start < boundary) yield return Slice(b, 0, boundary - start);
+            int cut = Math.Max(0, boundary - start);
+            if (includeFit && cut > 0)
+            {
+                Piece = (0, cut, b.Count);
+                yield return Slice(b, 0, cut);
+            }
             // A copy: datasets may reuse a batch's buffers after the next one is read.
-            var held = Slice(b, Math.Max(0, boundary - start), b.Count);
+            var held = Slice(b, cut, b.Count);
+            Piece = (cut, b.Count - cut, b.Count);
             keptBytes += held.Inputs.Sum(t => (long)Buffer.ByteLength(t.Values));
             if (kept is not null && keptBytes <= KeepBytes) kept.Add(held);
             else kept = null;

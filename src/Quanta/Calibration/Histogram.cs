@@ -74,19 +74,21 @@ public sealed class Histogram
     public void Add(ReadOnlySpan<float> values) => Add(values, 1);
 
     /// <summary>
-    /// Adds every <paramref name="sampleStride"/>-th value to the counts; min, max and the range still see
-    /// every value. Counts then describe a uniform sample, which is all percentiles and divergences need.
+    /// Adds every <paramref name="sampleStride"/>-th value to the counts, from index <paramref name="firstSample"/>;
+    /// min, max and the range still see every value. Counts then describe a uniform sample, which is all
+    /// percentiles and divergences need. A batch observed in pieces samples exactly the values the whole
+    /// batch would when each piece starts where the whole batch's stride lands in it.
     /// </summary>
-    public void Add(ReadOnlySpan<float> values, int sampleStride)
+    public void Add(ReadOnlySpan<float> values, int sampleStride, int firstSample = 0)
     {
         var (mn, mx, n) = FiniteStats.MinMax(values);
         if (n == 0) return;
         GrowTo(NeededExponent(Math.Max(-mn, mx)));
         Min = Math.Min(Min, mn);
         Max = Math.Max(Max, mx);
-        if (sampleStride > 1)
+        if (sampleStride > 1 || firstSample > 0)
         {
-            AddSample(values, sampleStride);
+            AddSample(values, sampleStride, firstSample);
             return;
         }
         Count += n;
@@ -129,12 +131,12 @@ public sealed class Histogram
         }
     }
 
-    void AddSample(ReadOnlySpan<float> values, int stride)
+    void AddSample(ReadOnlySpan<float> values, int stride, int first)
     {
         int bins = Bins, half = bins / 2;
         float inv = (float)Math.ScaleB(1.0, BitOperations.Log2((uint)bins) - 1 - Exponent);
         long added = 0;
-        for (int i = 0; i < values.Length; i += stride)
+        for (int i = first; i < values.Length; i += stride)
         {
             float v = values[i];
             if (!float.IsFinite(v)) continue;

@@ -63,7 +63,8 @@ public static class StaticQuantizer
             preparation.AddRange(equalization);
         }
         if (recipe.SmoothQuant is not { } alpha) return prepared;
-        var smoothed = Recovery.SmoothQuant.Run(prepared, calibration, alpha, recipe.CalibBatch, runtime, progress);
+        var smoothed = Recovery.SmoothQuant.Run(prepared, calibration, alpha, recipe.CalibBatch, runtime, progress,
+            new Recovery.SmoothQuantAlpha.Rounding(recipe.WeightSpec, recipe.PerChannel, recipe.ActivationSpec));
         preparation.Add(("smoothquant", smoothed.Sites.Count));
         return smoothed.Model;
     }

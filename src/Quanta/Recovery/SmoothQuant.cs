@@ -16,7 +16,8 @@ namespace Quanta.Recovery;
 /// The division is folded into X's producer when it can absorb it — a LayerNormalization's scale and
 /// bias, or a MatMul/Gemm's output columns (and bias) — and otherwise done by an explicit Mul in front
 /// of the consumers. Float outputs stay the same up to rounding. The per-channel maxima come from a
-/// calibration pass (<see cref="ChannelMaxima"/>).
+/// calibration pass (<see cref="ChannelStatistics"/>). Given how the model will be rounded, each site's α
+/// is chosen by output fidelity (<see cref="SmoothQuantAlpha"/>), and a site smoothing does not help is left alone.
 /// </summary>
 internal static class SmoothQuant
 {
@@ -24,7 +25,7 @@ internal static class SmoothQuant
     public sealed record Site(string Tensor, IReadOnlyList<NodeProto> Consumers, int Channels);
 
     /// <summary>What was smoothed: the tensor, where 1/s went, and its largest channel max before and after.</summary>
-    public sealed record Smoothed(string Tensor, string FoldedInto, int Consumers, int Channels, float MaxBefore, float MaxAfter);
+    public sealed record Smoothed(string Tensor, string FoldedInto, int Consumers, int Channels, float MaxBefore, float MaxAfter, double Alpha);
 
     public sealed record Result(Model Model, double Alpha, IReadOnlyList<Smoothed> Sites);
 
@@ -34,13 +35,25 @@ internal static class SmoothQuant
         if (!(alpha > 0 && alpha <= 1)) throw QuantaException.BadInput($"SmoothQuant alpha must be in (0, 1], got {alpha}");
     }
 
-    /// <summary>Observes the sites' per-channel maxima on <paramref name="data"/>, then smooths. <paramref name="model"/> is not modified.</summary>
-    public static Result Run(Model model, IDataset data, double alpha, int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
+    /// <summary>
+    /// Observes the sites' per-channel statistics on <paramref name="data"/>, then smooths: every site with
+    /// <paramref name="alpha"/>, or, given the quantized model's <paramref name="rounding"/>, each site with the
+    /// strength (or none) that reconstructs its outputs best. <paramref name="model"/> is not modified.
+    /// </summary>
+    public static Result Run(Model model, IDataset data, double alpha, int batchSize, RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null,
+        SmoothQuantAlpha.Rounding? rounding = null)
     {
         Validate(alpha);
         var sites = Sites(model.Graph);
         if (sites.Count == 0) return new Result(model, alpha, []);
-        return Apply(model, ChannelMaxima(model, sites, data, batchSize, runtime, progress), alpha);
+        var stats = ChannelStatistics(model, sites, data, batchSize, runtime, progress);
+        var maxima = stats.ToDictionary(kv => kv.Key, kv => kv.Value.AbsMax);
+        if (rounding is null) return Apply(model, maxima, alpha);
+        // One site at a time: the graph's lookups are not built for parallel readers, and sites are few.
+        var chosen = sites.Where(site => stats.ContainsKey(site.Tensor))
+            .Select(site => (site.Tensor, Alpha: SmoothQuantAlpha.Choose(model.Graph, site, stats[site.Tensor], alpha, rounding)))
+            .ToDictionary(x => x.Tensor, x => x.Alpha);
+        return Smooth(model, maxima, site => chosen.GetValueOrDefault(site.Tensor), alpha);
     }
 
     /// <summary>Activations whose every reader is a MatMul/Gemm taking them as the left operand against a constant 2-D weight.</summary>
@@ -72,32 +85,39 @@ internal static class SmoothQuant
         return k > 0;
     }
 
-    /// <summary>One calibration pass recording max |x| per channel (the last axis) of every site.</summary>
-    public static Dictionary<string, float[]> ChannelMaxima(Model model, IReadOnlyList<Site> sites, IDataset data, int batchSize,
+    /// <summary>One calibration pass recording each site's per-channel statistics (the last axis) and a sample of its rows.</summary>
+    public static Dictionary<string, ChannelStats> ChannelStatistics(Model model, IReadOnlyList<Site> sites, IDataset data, int batchSize,
         RuntimeOptions? runtime = null, IProgress<WorkProgress>? progress = null)
     {
         // Calibrator asks for one observer per tensor, in the order of the list it is given.
         var channels = new Queue<int>(sites.Select(s => s.Channels));
-        var run = Calibrator.Observe(model, sites.Select(s => s.Tensor).ToList(), data, () => new ChannelMax(channels.Dequeue()), batchSize, runtime, progress);
-        return run.Observers.ToDictionary(kv => kv.Key, kv => ((ChannelMax)kv.Value).Max);
+        var run = Calibrator.Observe(model, sites.Select(s => s.Tensor).ToList(), data, () => new ChannelStats(channels.Dequeue()), batchSize, runtime, progress);
+        return run.Observers.ToDictionary(kv => kv.Key, kv => (ChannelStats)kv.Value);
     }
 
     /// <summary>Smooths every site with known maxima; returns a new model (the input is not modified).</summary>
     public static Result Apply(Model model, IReadOnlyDictionary<string, float[]> activationMax, double alpha)
     {
         Validate(alpha);
+        return Smooth(model, activationMax, _ => alpha, alpha);
+    }
+
+    /// <summary>Smooths each site with the strength <paramref name="alphaOf"/> gives it; null leaves the site alone.</summary>
+    static Result Smooth(Model model, IReadOnlyDictionary<string, float[]> activationMax, Func<Site, double?> alphaOf, double alpha)
+    {
         var smoothed = model.Clone();
         var g = smoothed.Graph;
         var done = new List<Smoothed>();
         foreach (var site in Sites(g))
         {
             if (!activationMax.TryGetValue(site.Tensor, out var xMax) || xMax.Length != site.Channels) continue;
-            var s = Scales(g, site, xMax, alpha);
+            if (alphaOf(site) is not { } siteAlpha) continue;
+            var s = Scales(g, site, xMax, siteAlpha);
             foreach (var c in site.Consumers) ScaleWeightRows(g, c, s);
             string into = FoldIntoProducer(g, site, s) ?? InsertMul(g, site, s);
             float before = xMax.Max(), after = 0;
             for (int j = 0; j < s.Length; j++) after = Math.Max(after, xMax[j] / s[j]);
-            done.Add(new Smoothed(site.Tensor, into, site.Consumers.Count, site.Channels, before, after));
+            done.Add(new Smoothed(site.Tensor, into, site.Consumers.Count, site.Channels, before, after, siteAlpha));
         }
         g.RemoveUnused();
         g.Changed();
@@ -105,7 +125,7 @@ internal static class SmoothQuant
     }
 
     /// <summary>s_j = max|X_j|^α / max|W_j|^(1−α); 1 where a channel is silent or its weights are all zero.</summary>
-    static float[] Scales(Graph g, Site site, float[] xMax, double alpha)
+    internal static float[] Scales(Graph g, Site site, float[] xMax, double alpha)
     {
         var wMax = new float[site.Channels];
         foreach (var c in site.Consumers)
@@ -221,27 +241,40 @@ internal static class SmoothQuant
         return $"{mul.Name} (explicit Mul)";
     }
 
-    /// <summary>max |x| per channel of the last axis.</summary>
-    sealed class ChannelMax(int channels) : IObserver
+    /// <summary>
+    /// Per channel of the last axis: max |x|, min and max; and up to <see cref="MaxRows"/> rows (channel
+    /// vectors) spread over the batches, on which <see cref="SmoothQuantAlpha"/> compares strengths.
+    /// </summary>
+    internal sealed class ChannelStats(int channels) : IObserver
     {
+        public const int MaxRows = 1024, RowsPerBatch = 64;
+        public float[] AbsMax { get; } = new float[channels];
+        public float[] Min { get; } = new float[channels];
         public float[] Max { get; } = new float[channels];
+        public List<float[]> Rows { get; } = [];
         public long Count { get; private set; }
 
         public void Observe(ReadOnlySpan<float> values)
         {
-            int k = Max.Length;
+            int k = AbsMax.Length;
             for (int i = 0; i < values.Length; i++)
             {
-                float a = Math.Abs(values[i]);
-                if (float.IsFinite(a) && a > Max[i % k]) Max[i % k] = a;
+                float v = values[i];
+                if (!float.IsFinite(v)) continue;
+                int j = i % k;
+                AbsMax[j] = Math.Max(AbsMax[j], Math.Abs(v));
+                Min[j] = Math.Min(Min[j], v);
+                Max[j] = Math.Max(Max[j], v);
+            }
+            int rows = values.Length / k, step = Math.Max(1, rows / RowsPerBatch);
+            for (int r = 0; r < rows && Rows.Count < MaxRows; r += step)
+            {
+                var row = values.Slice(r * k, k).ToArray();
+                if (Array.TrueForAll(row, float.IsFinite)) Rows.Add(row);
             }
             Count += values.Length;
         }
 
-        public (float Min, float Max) Range(Numerics.QuantSpec spec)
-        {
-            float m = Max.Max();
-            return (-m, m);
-        }
+        public (float Min, float Max) Range(Numerics.QuantSpec spec) => (Min.Min(), Max.Max());
     }
 }

@@ -2,6 +2,7 @@ using Quanta.Analysis;
 using Quanta.Calibration;
 using Quanta.Data;
 using Quanta.IR;
+using Quanta.Numerics;
 using Quanta.Onnx;
 using Quanta.Onnx.Proto;
 using Quanta.Quantization;
@@ -50,6 +51,27 @@ public class AutoCalibrationTests
         var proto = new ModelProto { IrVersion = 8, Graph = g };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
         return new Model(proto, "outliers");
+    }
+
+    /// <summary>x[16] → MatMul → Relu (9,001 units) → MatMul → 10 logits: 32 × 9,001 hidden values a batch, binned from every second one.</summary>
+    static Model WideModel()
+    {
+        const int wide = 9001;
+        var g = new GraphProto { Name = "wide" };
+        g.Initializer.Add(Tensors.FromFloats("W1", [Features, wide], TinyModels.Random(Features * wide, 3, 0.5f)));
+        g.Initializer.Add(Tensors.FromFloats("W2", [wide, Classes], TinyModels.Random(wide * Classes, 4)));
+        foreach (var (op, inputs, output) in new[] { ("MatMul", new[] { "x", "W1" }, "pre"), ("Relu", ["pre"], "hidden"), ("MatMul", ["hidden", "W2"], "logits") })
+        {
+            var n = new NodeProto { OpType = op, Name = op.ToLowerInvariant() + "_" + output };
+            n.Input.AddRange(inputs);
+            n.Output.Add(output);
+            g.Node.Add(n);
+        }
+        g.Input.Add(Value("x", -1, Features));
+        g.Output.Add(Value("logits", -1, Classes));
+        var proto = new ModelProto { IrVersion = 8, Graph = g };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return new Model(proto, "wide");
     }
 
     static ValueInfoProto Value(string name, params long[] dims)
@@ -150,5 +172,35 @@ public class AutoCalibrationTests
             Assert.Equal(reference.Score(minmax.Model).SqnrDb, scorer.Score(Ranges(minmax)).SqnrDb, 6);
         }
         Assert.NotEqual(reference.Score(minmax.Model).SqnrDb, reference.Score(mse.Model).SqnrDb, 2); // the candidates really differ
+    }
+
+    /// <summary>
+    /// Auto's final ranges come from a histogram binned exactly as the chosen single method's is, so choosing
+    /// mse gives mse's model. Large batches are binned from a strided sample; the batch cut at the held-out
+    /// boundary (here at sample 29 of 32: 101 samples, 8 held out) must be sampled as the whole batch would be,
+    /// not each piece with its own stride — merging the fit and held-out histograms did the latter.
+    /// </summary>
+    [Fact]
+    public void Final_ranges_come_from_the_single_methods_histogram()
+    {
+        using var dir = new TempDir();
+        var model = WideModel();
+        var data = Open(Data(dir, "calib", 101, 3));
+        var single = (MseObserver)Calibrator.Observe(model, ["hidden"], data, () => new MseObserver(Histogram.DefaultBins), 32).Observers["hidden"];
+        var split = new HeldOutSplit(data, AutoCalibration.HeldOutCount(data.Count));
+        var auto = (SplitHistogram)Calibrator.Observe(model, ["hidden"], split, () => new SplitHistogram(split, Histogram.DefaultBins), 32).Observers["hidden"];
+
+        Assert.Equal(8, split.HeldOutCount);
+        Assert.True(HistogramObserver.SampleStride(32 * 9001) > 1);   // the whole batch is sampled …
+        Assert.Equal(1, HistogramObserver.SampleStride(29 * 9001));   // … its fit piece alone would not be
+        Assert.Equal(single.Histogram.Count, auto.All.Count);
+        Assert.Equal(single.Histogram.Counts.ToArray(), auto.All.Counts.ToArray());
+        var spec = new QuantSpec(QuantType.UInt8);
+        Assert.Equal(single.Range(spec), AutoCalibration.RangeOf("hidden", CalibrationMethod.Mse, auto.All, spec, new CalibrationSettings()));
+        // The merge it replaces differs: the cut batch's fit piece was binned whole.
+        var merged = new Histogram(Histogram.DefaultBins);
+        merged.Merge(auto.Fit);
+        merged.Merge(auto.HeldOut);
+        Assert.NotEqual(single.Histogram.Count, merged.Count);
     }
 }

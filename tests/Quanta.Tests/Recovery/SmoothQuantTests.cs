@@ -2,6 +2,7 @@ using Quanta.Data;
 using Quanta.IR;
 using Quanta.IR.Passes;
 using Quanta.Onnx;
+using Quanta.Numerics;
 using Quanta.Onnx.Proto;
 using Quanta.Quantization;
 using Quanta.Recovery;
@@ -87,6 +88,36 @@ public class SmoothQuantTests
         Assert.All(r.Sites, s => Assert.True(s.MaxAfter < s.MaxBefore, $"{s.Tensor}: {s.MaxBefore} → {s.MaxAfter}"));
         var x = TinyModels.Random(32, 5, 2f);
         Assert.True(IrFixtures.RelativeError(Run(model, x), Run(r.Model, x)) < 1e-5);
+    }
+
+    /// <summary>Statistics of 512 Gaussian rows, channel j scaled by <paramref name="scale"/>(j), as a calibration pass gathers them.</summary>
+    static SmoothQuant.ChannelStats Stats(int k, Func<int, float> scale)
+    {
+        var stats = new SmoothQuant.ChannelStats(k);
+        var x = Quanta.Tests.Numerics.Synthetic.Gaussian(512 * k, 7);
+        for (int i = 0; i < x.Length; i++) x[i] *= scale(i % k);
+        for (int b = 0; b < 8; b++) stats.Observe(x.AsSpan(b * 64 * k, 64 * k));
+        return stats;
+    }
+
+    /// <summary>
+    /// Per site, the strength whose W8A8 outputs come closest to the float ones: x's channel 1 reaching ±40·σ
+    /// wastes a per-tensor uint8 range on everyone else, so smoothing wins there; on the ViT with per-tensor
+    /// weights every site still keeps its float outputs, smoothed or not, and reports the α it chose.
+    /// </summary>
+    [Fact]
+    public void Each_site_keeps_the_strength_that_reconstructs_its_outputs_best()
+    {
+        var model = Chain();
+        var x = SmoothQuant.Sites(model.Graph).Single(s => s.Tensor == "x");
+        var rounding = new SmoothQuantAlpha.Rounding(new QuantSpec(QuantType.Int8, Symmetric: true), true, new QuantSpec(QuantType.UInt8));
+        Assert.Contains(SmoothQuantAlpha.Choose(model.Graph, x, Stats(x.Channels, j => j == 1 ? 40f : 1f), 0.5, rounding), SmoothQuantAlpha.Candidates(0.5).Cast<double?>());
+
+        var prepared = PassPipeline.Run(IrFixtures.Load("fmnist_vit.onnx"), PassPipeline.Normalize, out _);
+        var perTensor = rounding with { PerChannel = false };
+        var r = SmoothQuant.Run(prepared, DemoCalibration(64), 0.5, 32, rounding: perTensor);
+        Assert.All(r.Sites, s => Assert.Contains(s.Alpha, SmoothQuantAlpha.Candidates(0.5)));
+        Assert.True(IrFixtures.RelativeError(IrFixtures.Logits(prepared), IrFixtures.Logits(r.Model)) < 1e-5);
     }
 
     [Fact]
