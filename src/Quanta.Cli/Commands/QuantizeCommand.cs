@@ -75,7 +75,7 @@ static class QuantizeCommand
     /// Latency placement for the objective asked. The default (auto) is best effort: a model whose
     /// inputs cannot be made up (a symbolic dimension besides the batch) is written untimed, with a note.
     /// </summary>
-    static PlacementResult? Place(Model input, QuantizeResult result, PlacementOptions options, bool asJson)
+    internal static PlacementResult? Place(Model input, QuantizeResult result, PlacementOptions options, bool asJson)
     {
         try
         {

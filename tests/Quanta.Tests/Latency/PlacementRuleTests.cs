@@ -64,6 +64,14 @@ public class PlacementRuleTests
     }
 
     [Fact]
+    public void Timing_blocks_are_sized_on_the_float_models_time()
+    {
+        Assert.Equal(50, LatencyProbe.RunsPerBlock(0.2, 10));   // a tiny model: 10 ms of runs
+        Assert.Equal(LatencyProbe.MinRuns, LatencyProbe.RunsPerBlock(4.6, 10)); // UltraFace: never fewer than 5 runs
+        Assert.Equal(200, LatencyProbe.RunsPerBlock(0.001, 25)); // capped
+    }
+
+    [Fact]
     public void Bad_options_are_named()
     {
         Assert.Contains("--bench-batch", new PlacementOptions(Batch: 0).Validate()[0]);
