@@ -14,7 +14,8 @@ static class PlacementTable
             foreach (var r in p.Regions)
                 table.AddCells(r.Region, $"{r.Nodes} ({r.WeightedNodes} weighted)", r.OpTypes, $"{r.First} → {r.Last}", $"{r.Speedup:0.00}×", Kept(p, r));
             table.Caption = new TableTitle(Markup.Escape(
-                $"each region timed int8 vs float, the rest {p.RegionsIn}: median of {p.Rounds} interleaved rounds' ratios; int8 kept at ≥ {p.Margin:0.00}×"));
+                (p.RegionsIn == "int8" ? "each region timed int8 vs float, the rest int8" : "int8 from each region to the output, float before it; speed-up: what adding the region gained") + $": median of {p.Rounds} interleaved rounds' ratios; " +
+                (p.RegionsIn == "int8" ? $"int8 kept at ≥ {p.Margin:0.00}×" : $"the fastest suffix kept when ≥ {p.Margin:0.00}× float")));
             console.Write(table);
             if (p.Reverted) console.WriteLine("the regions that lost in int8, float together, ran slower than the all-int8 plan: preferred the all-int8 plan");
             if (p.AllFloat)

@@ -7,10 +7,11 @@ namespace Quanta.Latency;
 
 /// <summary>
 /// Latency-aware placement, a plan transform driven by measurements on this machine: the calibrated
-/// plan is cut into regions (<see cref="RegionFinder"/>, more for larger models); each region is timed
-/// in int8 and in float in interleaved rounds at the batch and thread count asked, the rest of the
-/// model int8 when the all-int8 model beats float, float when it does not; a region stays int8 only where it is at least the margin faster
-/// (<see cref="PlacementRule"/>). The placed model, and the chain of <see cref="NeverSlowerGuard"/>
+/// plan is cut into regions (<see cref="RegionFinder"/>, more for larger models), timed in interleaved
+/// rounds at the batch and thread count asked (<see cref="PlacementRule"/>). When the all-int8 model
+/// beats float, each region is timed float in it and stays int8 where that is at least the margin
+/// faster; when it does not, int8 suffixes (regions k… int8, the rest float) are timed and the fastest
+/// one at least the margin faster than float is kept. The placed model, and the chain of <see cref="NeverSlowerGuard"/>
 /// (kept regions given up slowest first), are then timed against float in the same rounds, and the
 /// first that is not slower than float is written; with none, the model is written float. Variants
 /// reuse the calibration (<see cref="QuantizeResult.Rewrite"/>); timing variants skip accuracy
@@ -52,12 +53,17 @@ public static class LatencyPlacement
             return Stamp(Timed(check[0].Length, Median(check[0]), Median(check[1]), checkSpeedup, checkSpeedup, false, []) with { Result = quantized });
 
         var regions = RegionFinder.Find(quantized.Plan, options.MaxRegions > 0 ? options.MaxRegions : RegionFinder.Budget(quantized.Plan));
-        var variants = regions.Select(r => rewrite(WithFloat(quantized.Recipe, int8Context ? [r] : regions.Where(o => o != r), _ => "timing variant"), false).Model).ToList();
+        // In the int8 plan: region r float, the rest int8. In the float plan: regions r… int8, those before float (a suffix):
+        // int8 islands pay for their borders, so growing one island from the output end keeps one border, where the
+        // network is deepest (many channels on small maps, where integer kernels pay).
+        var variants = int8Context
+            ? regions.Select(r => rewrite(WithFloat(quantized.Recipe, [r], _ => "timing variant"), false).Model).ToList()
+            : regions.Skip(1).Select((_, k) => rewrite(WithFloat(quantized.Recipe, regions.Take(k + 1), _ => "timing variant"), false).Model).ToList();
         // The float model runs in the same rounds, so the all-int8 figure reported comes from the same conditions as the regions'.
         var timed = LatencyProbe.Measure([floatModel, quantized.Model, .. variants], options, $"timing {regions.Count} regions float vs int8", progress);
-        var decisions = regions.Select((r, i) => int8Context
-            ? PlacementRule.Decide(r, timed[1], timed[i + 2], options.Margin)
-            : PlacementRule.Decide(r, timed[i + 2], timed[0], options.Margin)).ToList();
+        var decisions = int8Context
+            ? regions.Select((r, i) => PlacementRule.Decide(r, timed[1], timed[i + 2], options.Margin)).ToList()
+            : PlacementRule.DecideSuffix(regions, timed[0], timed.Skip(1).ToList(), options.Margin);
         double int8Speedup = PlacementRule.Speedup(timed[0], timed[1]);
         var byName = regions.ToDictionary(r => r.Name);
         var lost = decisions.Where(d => !d.KeptInt8).Select(d => byName[d.Region]).ToList();

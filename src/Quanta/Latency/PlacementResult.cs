@@ -53,7 +53,7 @@ public sealed record PlacementResult(
 
     /// <summary>
     /// The plan each region was timed in: "int8" (the region float, the rest int8: the all-int8 model beat float)
-    /// or "float" (the region int8, the rest float: it did not).
+    /// or "float" (regions from this one on int8, those before float: it did not; see <see cref="PlacementRule.DecideSuffix"/>).
     /// </summary>
     public string RegionsIn { get; init; } = "int8";
 

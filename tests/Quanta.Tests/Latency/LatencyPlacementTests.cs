@@ -105,7 +105,8 @@ public class LatencyPlacementTests(ITestOutputHelper output)
             var d = p.Regions[i];
             // The decision is the rule applied to the samples it recorded...
             Assert.Equal(PlacementRule.Speedup(d.FloatMs, d.Int8Ms), d.Speedup);
-            Assert.Equal(d.Speedup >= 1.02, d.KeptInt8);
+            // (in the float plan, where regions are timed as int8 suffixes, the fastest suffix decides: checked in PlacementRuleTests)
+            if (p.RegionsIn == "int8") Assert.Equal(d.Speedup >= 1.02, d.KeptInt8);
             // ...and the written plan follows it: the region's nodes quantized, or kept float with the measured reason, or
             // given up by the never-slower guard (when the placed model, or the all-int8 plan it was reverted to, lost to float).
             foreach (var n in regions[i].Nodes)
