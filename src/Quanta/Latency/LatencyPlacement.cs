@@ -94,9 +94,8 @@ public static class LatencyPlacement
         if (choice == 0)
         {
             var written = reverted ? quantized : Written(quantized, rewrite, WithFloat(quantized.Recipe, lost, LostReason), clock);
-            return Stamp(Timed(options.Rounds, Median(final[0]), Median(final[order[0]]), firstSpeedup, allInt8, true, decisions)
-                with
-            { Result = written, Reverted = reverted });
+            var placed = Timed(options.Rounds, Median(final[0]), Median(final[order[0]]), firstSpeedup, allInt8, true, decisions);
+            return Stamp(placed with { Result = written, Reverted = reverted });
         }
         var givenUp = choice > 0 ? chain[choice - 1] : regions.Where(r => !lost.Contains(r)).ToList();
         string GuardReason(Region r) => $"given up so the model is not slower than float ({r.Name}: int8 {speedups[r.Name]:0.00}× alone, " +
