@@ -20,8 +20,9 @@ mkdir -p "$out"
 
 quantize() { # NAME MODEL CALIB-FLAGS… ; writes $out/NAME.int8.onnx and prints the placement lines
   local name="$1" model="$2"; shift 2
-  ./quanta quantize "$model" -o "$out/$name.int8.onnx" "$@" > "$out/$name.quantize.txt"
-  grep -E "speed-up at batch|no int8 region|gave up|warning" "$out/$name.quantize.txt" | sed "s/^/$name: /"
+  ./quanta quantize "$model" -o "$out/$name.int8.onnx" "$@" > "$out/$name.quantize.txt" 2> "$out/$name.progress.txt"
+  # The summary wraps at 80 columns: each line found, and the one after it. The whole summary is in $out/NAME.quantize.txt.
+  grep -E -A1 "│ R[0-9]+ |speed-up at batch|no int8 region|gave up|warning" "$out/$name.quantize.txt" | sed "s/^/$name: /"
 }
 
 quantize cnn "$models/fmnist_cnn.onnx" --calib $fmnist
@@ -44,7 +45,7 @@ for name in cnn resnet20 mobilenetv2 vit ultraface ultraface-scenes; do
   esac
   for t in 1 2; do
     echo "== $name, batch 1, $t thread(s)"
-    ./quanta bench "$float" "$out/$name.int8.onnx" --threads "$t" --batch 1 --rounds "$rounds" | tail -n 8
+    ./quanta bench "$float" "$out/$name.int8.onnx" --threads "$t" --batch 1 --rounds "$rounds" 2> /dev/null | grep -E "│|medians"
   done
 done
 
