@@ -73,7 +73,9 @@ public static class LatencyPlacement
         // Regions were timed one at a time; together they may interact. Time the placed model, and the guard's chain of
         // kept regions given up, against float and the all-int8 plan in the same rounds.
         var speedups = decisions.ToDictionary(d => d.Region, d => d.Speedup);
-        string LostReason(Region r) => $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})";
+        string LostReason(Region r) => int8Context
+            ? $"faster in float here ({r.Name}: int8 {speedups[r.Name]:0.00}×, below {options.Margin:0.00}×; --objective {options.Objective.Name()})"
+            : $"before the fastest int8 suffix ({r.Name}: int8 {speedups[r.Name]:0.00}× added to the suffix after it; --objective {options.Objective.Name()})";
         var steps = NeverSlowerGuard.Steps(decisions);
         var chain = new List<List<Region>>();
         for (int s = 0; s < steps.Count - 1; s++) chain.Add(steps.Take(s + 1).SelectMany(x => x).Select(d => byName[d.Region]).ToList());
