@@ -4,6 +4,7 @@ using Quanta.Cli.Output;
 using Quanta.Data;
 using Quanta.Evaluation;
 using Quanta.IR;
+using Quanta.Latency;
 using Quanta.Quantization;
 using Quanta.Runtime;
 using Spectre.Console;
@@ -35,14 +36,24 @@ static class DemoCommand
             var hardware = Hardware.Detect();
             var recipe = new QuantRecipe().Resolve(hardware);
             Printer.Note($"quantizing the Fashion-MNIST CNN: {recipe.Describe()} (on {hardware.Describe()})");
-            var quantized = ProgressDisplay.Run(p => StaticQuantizer.Quantize(Model.Load(modelPath), calibration, recipe, progress: p));
+            var floatModel = Model.Load(modelPath);
+            var quantized = ProgressDisplay.Run(p => StaticQuantizer.Quantize(floatModel, calibration, recipe, progress: p));
+            // The same placement as `quantize` with no flags (--objective auto: one quick int8-vs-float check at batch 1, 1 thread).
+            bool asJson = parse.GetValue(json);
+            var placement = QuantizeCommand.Place(floatModel, quantized, new PlacementOptions(), asJson);
+            if (placement is not null) quantized = placement.Result;
             string quantizedPath = Path.Combine(folder, "fmnist_cnn.int8.onnx");
             quantized.Model.Save(quantizedPath);
-            if (quantized.Auto is { } auto && !parse.GetValue(json)) AutoTable.Print(Printer.Stdout, auto);
+            if (quantized.Auto is { } auto && !asJson) AutoTable.Print(Printer.Stdout, auto);
+            if (placement is not null && !asJson) PlacementTable.Print(Printer.Stdout, placement);
 
             var rows = Measure([("float32", modelPath), ("int8 (static, QDQ)", quantizedPath)], test);
-            if (parse.GetValue(json)) Printer.Json(new { data = test.Description, rows });
-            else Print(test.Description, rows);
+            if (asJson) Printer.Json(new { data = test.Description, rows, placement });
+            else
+            {
+                Print(test.Description, rows);
+                if (placement is not null) PlacementTable.SpeedLine(Printer.Stdout, placement);
+            }
             return 0;
         });
         return command;

@@ -26,7 +26,8 @@ static class QuantizeCommand
         var placementFlags = new PlacementFlags(
             "static: auto (default: time int8 against float once at --bench-batch/--bench-threads, search regions only when int8 is not faster), " +
             "latency (time each region int8 vs float, keep int8 where ≥ 1.02× faster), size (quantize everything, no timing), " +
-            "accuracy (as latency, int8 only where ≥ 1.10× faster)", "auto");
+            "accuracy (as latency, int8 only where ≥ 1.10× faster); every timed objective writes a model not slower than float, " +
+            "float everywhere if need be", "auto");
         var command = new Command("quantize", "Quantize a float model with calibration data (static post-training quantization)")
         {
             model, output, calib, externalData, threads, json,
@@ -75,7 +76,7 @@ static class QuantizeCommand
     /// Latency placement for the objective asked. The default (auto) is best effort: a model whose
     /// inputs cannot be made up (a symbolic dimension besides the batch) is written untimed, with a note.
     /// </summary>
-    static PlacementResult? Place(Model input, QuantizeResult result, PlacementOptions options, bool asJson)
+    internal static PlacementResult? Place(Model input, QuantizeResult result, PlacementOptions options, bool asJson)
     {
         try
         {

@@ -12,13 +12,21 @@ static class PlacementTable
         {
             var table = Printer.Table("region", "nodes", "op types", "from → to", "int8 speed-up", "kept");
             foreach (var r in p.Regions)
-                table.AddCells(r.Region, $"{r.Nodes} ({r.WeightedNodes} weighted)", r.OpTypes, $"{r.First} → {r.Last}", $"{r.Speedup:0.00}×", r.KeptInt8 ? "int8" : "float");
+                table.AddCells(r.Region, $"{r.Nodes} ({r.WeightedNodes} weighted)", r.OpTypes, $"{r.First} → {r.Last}", $"{r.Speedup:0.00}×", Kept(p, r));
             table.Caption = new TableTitle(Markup.Escape(
-                $"each region timed int8 vs float, the rest as planned: median of {p.Rounds} interleaved rounds' ratios; int8 kept at ≥ {p.Margin:0.00}×"));
+                (p.RegionsIn == "int8" ? "each region timed int8 vs float, the rest int8" : "int8 from each region to the output, float before it; speed-up: what adding the region gained") + $": median of {p.Rounds} interleaved rounds' ratios; " +
+                (p.RegionsIn == "int8" ? $"int8 kept at ≥ {p.Margin:0.00}×" : $"the fastest suffix kept when ≥ {p.Margin:0.00}× float")));
             console.Write(table);
-            if (p.Reverted) console.WriteLine("the regions that lost in int8, float together, ran slower than the all-int8 plan: wrote the all-int8 plan");
+            if (p.Reverted) console.WriteLine("the regions that lost in int8, float together, ran slower than the all-int8 plan: preferred the all-int8 plan");
+            if (p.AllFloat)
+                console.WriteLine($"no int8 region made this model faster than float at batch {p.Batch}, {p.Threads} thread{(p.Threads == 1 ? "" : "s")} " +
+                    $"(placed {p.PlacedSpeedup:0.00}×, all-int8 {p.Int8Speedup:0.00}×): wrote it float everywhere; --objective size writes all-int8");
+            else if (p.GivenUp.Count > 0)
+                console.WriteLine($"the placed model ran {p.PlacedSpeedup:0.00}× float: gave up {string.Join(", ", p.GivenUp)} (slowest first) so it is not slower than float");
         }
     }
+
+    static string Kept(PlacementResult p, RegionDecision r) => !r.KeptInt8 ? "float" : p.GivenUp.Contains(r.Region) ? "float (guard)" : "int8";
 
     /// <summary>The closing line (and a warning when the output is slower than the input).</summary>
     public static void SpeedLine(IAnsiConsole console, PlacementResult p)

@@ -7,7 +7,7 @@ namespace Quanta.Latency;
 /// <summary>
 /// Times several models in interleaved rounds, as <c>bench A B --rounds R</c> does, with every
 /// session loaded once: in each round every model runs a block of runs back to back (the block's
-/// median is the round's sample), and the order of the models rotates from round to round so none
+/// median is the round's sample; the number of runs comes from the first model's time, see <see cref="RunsPerBlock"/>), and the order of the models rotates from round to round so none
 /// always follows the same neighbour. Inputs are made up (<see cref="BenchInputs"/>) at the batch asked.
 /// </summary>
 public static class LatencyProbe
@@ -25,14 +25,15 @@ public static class LatencyProbe
                 runners.Add(runner);
                 requests.Add(new Benchmark.Request(runner, BenchInputs.EffectiveBatch(runner.Inputs, options.Batch), options.Shapes, seed: 0));
             }
-            // Warm up (ONNX Runtime allocates on the first runs) and size the blocks on the slowest model.
-            double slowest = 0;
-            foreach (var r in requests)
+            // Warm up (ONNX Runtime allocates on the first runs), then size the blocks on the first model's measured time
+            // (the float reference): every model runs the same number of runs per block, about RoundMs of the reference's.
+            double reference = 0;
+            for (int m = 0; m < requests.Count; m++)
             {
-                for (int i = 0; i < 3; i++) r.Run();
-                slowest = Math.Max(slowest, Median(Time(r, 3)));
+                for (int i = 0; i < 3; i++) requests[m].Run();
+                if (m == 0) reference = Median(Time(requests[m], 3));
             }
-            int runs = (int)Math.Clamp(Math.Ceiling(options.RoundMs / Math.Max(slowest, 1e-3)), 3, 200);
+            int runs = RunsPerBlock(reference, options.RoundMs);
             var samples = models.Select(_ => new double[options.Rounds]).ToArray();
             for (int round = 0; round < options.Rounds; round++)
             {
@@ -51,6 +52,12 @@ public static class LatencyProbe
             foreach (var r in runners) r.Dispose();
         }
     }
+
+    /// <summary>Fewest runs in a block: a block's median needs a few runs even when one run is longer than the round.</summary>
+    public const int MinRuns = 5;
+
+    /// <summary>Runs per block for a reference model that takes <paramref name="referenceMs"/> a run: about <paramref name="roundMs"/> of runs, 5 to 200.</summary>
+    public static int RunsPerBlock(double referenceMs, double roundMs) => (int)Math.Clamp(Math.Ceiling(roundMs / Math.Max(referenceMs, 1e-3)), MinRuns, 200);
 
     static double[] Time(Benchmark.Request request, int runs)
     {

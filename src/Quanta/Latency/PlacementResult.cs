@@ -44,9 +44,24 @@ public sealed record PlacementResult(
 
     /// <summary>
     /// True when the regions that lost in int8, all float together, ran slower than the all-int8 plan:
-    /// the all-int8 plan was written instead.
+    /// the all-int8 plan was preferred (and written, unless it too was slower than float).
     /// </summary>
     public bool Reverted { get; init; }
+
+    /// <summary>Regions the per-region rule kept int8 that <see cref="NeverSlowerGuard"/> gave up so the model is not slower than float.</summary>
+    public List<string> GivenUp { get; init; } = [];
+
+    /// <summary>
+    /// The plan each region was timed in: "int8" (the region float, the rest int8: the all-int8 model beat float)
+    /// or "float" (regions from this one on int8, those before float: it did not; see <see cref="PlacementRule.DecideSuffix"/>).
+    /// </summary>
+    public string RegionsIn { get; init; } = "int8";
+
+    /// <summary>True when no int8 region survived the guard: the model was written float everywhere.</summary>
+    public bool AllFloat { get; init; }
+
+    /// <summary>The placed model's speed-up over float before the guard gave regions up (null when the guard did nothing).</summary>
+    public double? PlacedSpeedup { get; init; }
 
     /// <summary>The objective's name as the command line spells it.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("objective")]
@@ -61,6 +76,8 @@ public sealed record PlacementResult(
     /// <summary>One line for the model's metadata.</summary>
     public string Describe() =>
         $"objective {Objective.Name()}, batch {Batch}, {Threads} threads, {Rounds} rounds: {Speedup:0.00}× float (all-int8 {Int8Speedup:0.00}×)" +
-        (Reverted ? "; placed regions together were slower, all-int8 kept" : "") +
-        (Searched ? "; " + string.Join(", ", Regions.Select(r => $"{r.Region} {(r.KeptInt8 ? "int8" : "float")} {r.Speedup:0.00}×")) : "");
+        (Reverted ? "; placed regions together were slower than all-int8" : "") +
+        (AllFloat ? $"; no int8 region made it faster than float (placed {PlacedSpeedup:0.00}×): written float everywhere" : "") +
+        (GivenUp.Count > 0 && !AllFloat ? $"; placed {PlacedSpeedup:0.00}×, so {string.Join(", ", GivenUp)} went float" : "") +
+        (Searched ? $"; regions timed in the {RegionsIn} plan: " + string.Join(", ", Regions.Select(r => $"{r.Region} {(r.KeptInt8 ? "int8" : "float")} {r.Speedup:0.00}×")) : "");
 }

@@ -30,6 +30,29 @@ public static class PlacementRule
             speedup, speedup >= margin, int8Ms, floatMs);
     }
 
+    /// <summary>
+    /// Decisions in the float plan (int8 lost as a whole): <paramref name="suffixMs"/>[k] timed the model with regions k…
+    /// int8 and those before float ([0] is all-int8). The suffix that ran fastest against <paramref name="floatMs"/> is
+    /// kept int8 when it is at least <paramref name="margin"/>× float (ties: the longer suffix); each region's speed-up is
+    /// what adding it to the int8 suffix after it gained (the suffix after the last region is the float model).
+    /// </summary>
+    public static List<RegionDecision> DecideSuffix(IReadOnlyList<Region> regions, double[] floatMs, IReadOnlyList<double[]> suffixMs, double margin)
+    {
+        if (suffixMs.Count != regions.Count) throw new ArgumentException("one suffix per region");
+        int start = regions.Count;
+        double best = margin;
+        for (int k = 0; k < regions.Count; k++)
+        {
+            double speedup = Speedup(floatMs, suffixMs[k]);
+            if (speedup >= best && (start == regions.Count || speedup > best)) (start, best) = (k, speedup);
+        }
+        return regions.Select((r, k) =>
+        {
+            var without = k + 1 < regions.Count ? suffixMs[k + 1] : floatMs;
+            return Decide(r, suffixMs[k], without, margin) with { KeptInt8 = k >= start };
+        }).ToList();
+    }
+
     /// <summary>Whether the placed model (some regions float) is written rather than the all-int8 plan: only when it ran at least as fast.</summary>
     public static bool KeepPlaced(IReadOnlyList<double> allInt8Ms, IReadOnlyList<double> placedMs) => Speedup(allInt8Ms, placedMs) >= 1.0;
 

@@ -14,11 +14,34 @@ namespace Quanta.Latency;
 /// </summary>
 public static class RegionFinder
 {
+    /// <summary>Regions for the smallest models, and the most for any model (bounds the search's timing, see <see cref="Budget(int)"/>).</summary>
+    public const int MinRegions = 6, MaxRegions = 16;
+
+    /// <summary>Weighted nodes (convolutions, matrix products) per region when the budget grows with the model.</summary>
+    public const int WeightedPerRegion = 4;
+
+    /// <summary>
+    /// How many regions to cut a plan into: one per <see cref="WeightedPerRegion"/> weighted nodes, within
+    /// <see cref="MinRegions"/>…<see cref="MaxRegions"/>. Finer regions let the convolutions that do pay in int8
+    /// (deep layers: many channels, small maps) stay int8 beside the ones that do not; the cap bounds the
+    /// search, which times 2 + regions models per round: at most 18 blocks of about 25 ms in each of 11 rounds (≈ 5 s).
+    /// </summary>
+    public static int Budget(QuantPlan plan)
+    {
+        var weights = Weights(plan);
+        return Budget(plan.QuantizedNodes.Count(n => n.Input.Any(weights.Contains)));
+    }
+
+    /// <summary>The region budget of a plan with <paramref name="weightedNodes"/> quantized weighted nodes.</summary>
+    public static int Budget(int weightedNodes) => Math.Clamp((weightedNodes + WeightedPerRegion - 1) / WeightedPerRegion, MinRegions, MaxRegions);
+
+    static HashSet<string> Weights(QuantPlan plan) => plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight).Select(t => t.Name).ToHashSet();
+
     public static List<Region> Find(QuantPlan plan, int maxRegions)
     {
         var nodes = plan.QuantizedNodes;
         if (nodes.Count == 0) return [];
-        var weights = plan.Tensors.Values.Where(t => t.Role == TensorRole.Weight).Select(t => t.Name).ToHashSet();
+        var weights = Weights(plan);
         bool Weighted(NodeProto n) => n.Input.Any(weights.Contains);
 
         var groups = Groups(nodes, plan.FusedActivations);

@@ -85,6 +85,11 @@ public class VerbTests
             Assert.Equal(1.0, rows[0].GetProperty("latencySpeedup").GetDouble());
             Assert.True(rows[1].GetProperty("latencySpeedup").GetDouble() > 0);
             Assert.True(File.Exists(Path.Combine(folder, "fmnist_cnn.int8.onnx")));
+            // The demo goes through the same placement as `quantize` (--objective auto), and its model says so.
+            var placement = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("placement");
+            Assert.Equal("auto", placement.GetProperty("objective").GetString());
+            Assert.True(placement.GetProperty("speedup").GetDouble() >= 1.0);
+            Assert.StartsWith("objective auto", Quanta.IR.Model.Load(Path.Combine(folder, "fmnist_cnn.int8.onnx")).Metadata("quanta.placement"));
         }
         finally { Directory.Delete(folder, true); }
     }

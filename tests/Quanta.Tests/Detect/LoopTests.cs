@@ -86,6 +86,8 @@ public class LoopTests(DetectFixture files) : IClassFixture<DetectFixture>
         Assert.Contains("\"f1VsReference\"", r.Stdout);
         Assert.Equal("3", Probe(Path.Combine(folder, "detect.mp4")));
         Assert.True(File.Exists(Path.Combine(folder, "report.html")));
+        // Placed as `quantize` places (--objective auto at the demo's one thread): the int8 model records it.
+        Assert.StartsWith("objective auto, batch 1, 1 threads", Quanta.IR.Model.Load(Path.Combine(folder, "ultraface_rfb320.int8.onnx")).Metadata("quanta.placement"));
     }
 
     /// <summary>ffprobe's count of decoded frames.</summary>

@@ -64,6 +64,31 @@ public class PlacementRuleTests
     }
 
     [Fact]
+    public void In_the_float_plan_the_fastest_int8_suffix_is_kept_and_each_region_shows_what_it_added()
+    {
+        Region[] regions = [Region("stem"), Region("middle"), Region("deep"), Region("head")];
+        double[] floatMs = [4.6, 4.6, 4.6];
+        // Regions k… int8, those before float: all-int8 loses (the stem), from the middle on wins most.
+        double[][] suffixes = [[5.6, 5.6, 5.6], [4.0, 4.0, 4.0], [4.3, 4.3, 4.3], [4.55, 4.55, 4.55]];
+        var d = PlacementRule.DecideSuffix(regions, floatMs, suffixes, 1.02);
+        Assert.Equal([false, true, true, true], d.Select(x => x.KeptInt8));
+        Assert.Equal(4.0 / 5.6, d[0].Speedup, 6);   // adding the stem to the int8 suffix cost time
+        Assert.Equal(4.3 / 4.0, d[1].Speedup, 6);
+        Assert.Equal(4.6 / 4.55, d[3].Speedup, 6);  // the head alone against the float model
+        // No suffix reaches the margin: every region float. Equal speed-ups: the longer suffix (more int8).
+        Assert.All(PlacementRule.DecideSuffix(regions, floatMs, suffixes.Select(_ => new[] { 4.55, 4.55, 4.55 }).ToArray(), 1.02), x => Assert.False(x.KeptInt8));
+        Assert.All(PlacementRule.DecideSuffix(regions, floatMs, suffixes.Select(_ => new[] { 4.0, 4.0, 4.0 }).ToArray(), 1.02), x => Assert.True(x.KeptInt8));
+    }
+
+    [Fact]
+    public void Timing_blocks_are_sized_on_the_float_models_time()
+    {
+        Assert.Equal(50, LatencyProbe.RunsPerBlock(0.2, 10));   // a tiny model: 10 ms of runs
+        Assert.Equal(LatencyProbe.MinRuns, LatencyProbe.RunsPerBlock(4.6, 10)); // UltraFace: never fewer than 5 runs
+        Assert.Equal(200, LatencyProbe.RunsPerBlock(0.001, 25)); // capped
+    }
+
+    [Fact]
     public void Bad_options_are_named()
     {
         Assert.StartsWith("PlacementOptions.Batch", new PlacementOptions(Batch: 0).Validate()[0]);
