@@ -1,8 +1,8 @@
 using Quanta.Data;
 using Quanta.IR;
 using Quanta.IR.Passes;
-using Quanta.Onnx;
 using Quanta.Numerics;
+using Quanta.Onnx;
 using Quanta.Onnx.Proto;
 using Quanta.Quantization;
 using Quanta.Recovery;
