@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Quanta.Numerics;
 
 namespace Quanta.Cli;
 
@@ -41,6 +42,15 @@ static class EnumOption
         };
         return option;
     }
+
+    /// <summary>An option over the quantized types a recipe may ask for (aliases such as u8 and s8 accepted); null when not given.</summary>
+    public static Option<QuantType?> QuantTypeOption(string name, string description) =>
+        Choice<QuantType?>(name, description, QuantTypeInfo.Names, (string text, out QuantType? value) =>
+        {
+            bool known = QuantTypeInfo.TryParse(text, out var type);
+            value = known ? type : null;
+            return known;
+        }, null);
 
     /// <summary>The one-line error for a value outside <paramref name="names"/>.</summary>
     public static string Error(string flag, IEnumerable<string> names, string text) => $"{flag}: expected {string.Join(", ", names)}, got '{text}'";

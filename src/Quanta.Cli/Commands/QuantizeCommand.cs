@@ -27,7 +27,7 @@ static class QuantizeCommand
             "static: auto (default: time int8 against float once at --bench-batch/--bench-threads, search regions only when int8 is not faster), " +
             "latency (time each region int8 vs float, keep int8 where ≥ 1.02× faster), size (quantize everything, no timing), " +
             "accuracy (as latency, int8 only where ≥ 1.10× faster); every timed objective writes a model not slower than float, " +
-            "float everywhere if need be", "auto");
+            "float everywhere if need be", Objective.Auto);
         var command = new Command("quantize", "Quantize a float model with calibration data (static post-training quantization)")
         {
             model, output, calib, externalData, threads, json,

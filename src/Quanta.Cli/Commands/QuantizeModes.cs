@@ -39,7 +39,7 @@ sealed class QuantizeModes
 
     /// <summary>The flags of `quantize` that these modes share with static quantization.</summary>
     public sealed record Shared(
-        Option<string?> Calib, Option<int?> CalibCount, Option<FormatName?> Format, Option<string?> WeightType, Option<bool?> PerChannel,
+        Option<string?> Calib, Option<int?> CalibCount, Option<FormatName?> Format, Option<QuantType?> WeightType, Option<bool?> PerChannel,
         Option<bool?> SymmetricWeights, Option<string[]> OpTypes, Option<string[]> Exclude, Option<Target?> Target,
         Option<bool> ExternalData, Option<int> Threads, Option<bool> Json, DataFlags Flags);
 
@@ -58,7 +58,7 @@ sealed class QuantizeModes
             {
                 var options = new DynamicOptions
                 {
-                    WeightType = parse.GetValue(s.WeightType) is { } w ? QuantTypeInfo.Parse(w) : DynamicDefaults.WeightType,
+                    WeightType = parse.GetValue(s.WeightType) ?? DynamicDefaults.WeightType,
                     PerChannel = parse.GetValue(s.PerChannel) ?? DynamicDefaults.PerChannel,
                     SymmetricWeights = parse.GetValue(s.SymmetricWeights) ?? DynamicDefaults.SymmetricWeights,
                     Kernel = parse.GetValue(Kernel),

@@ -35,7 +35,7 @@ static class TuneCommand
         var placementFlags = new PlacementFlags(
             "size (default: the smallest model within the target), latency (then the fastest: regions timed int8 vs float at --bench-batch/--bench-threads, " +
             "int8 kept where ≥ 1.02× faster, the result scored again against the target), accuracy (as latency, int8 only where ≥ 1.10× faster), " +
-            "auto (as latency when the tuned int8 model is not faster than float)", "size");
+            "auto (as latency when the tuned int8 model is not faster than float)", Objective.Size);
         var command = new Command("tune", "Find the smallest mixed-precision model that keeps accuracy within a target")
             { model, output, calib, data, count, maxDrop, maxRelDrop, maxTrials, log, threads, json, report };
         recipe.AddTo(command);

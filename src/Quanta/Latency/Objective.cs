@@ -15,14 +15,7 @@ public enum Objective
 
 public static class Objectives
 {
-    public static Objective Parse(string? text) => text?.ToLowerInvariant() switch
-    {
-        null or "auto" => Objective.Auto,
-        "latency" => Objective.Latency,
-        "size" => Objective.Size,
-        "accuracy" => Objective.Accuracy,
-        _ => throw QuantaException.BadInput($"Objective: expected auto, latency, size or accuracy, got '{text}'"),
-    };
+    public static Objective Parse(string? text) => text is null ? Objective.Auto : OptionNames.Parse<Objective>(text, "Objective");
 
-    public static string Name(this Objective objective) => objective.ToString().ToLowerInvariant();
+    public static string Name(this Objective objective) => OptionNames.Of(objective);
 }

@@ -41,14 +41,27 @@ public static class QuantTypeInfo
 
     public static string Name(this QuantType t) => t.ToString().ToLowerInvariant();
 
-    public static QuantType Parse(string name) => name.ToLowerInvariant() switch
+    /// <summary>The types a recipe may ask for, by the names users type (Int32 is only a bias container).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["uint8", "int8", "uint16", "int16", "uint4", "int4"];
+
+    /// <summary>A type by its name or short alias (u8, s8/i8, …); false for anything else.</summary>
+    public static bool TryParse(string name, out QuantType type)
     {
-        "uint8" or "u8" => QuantType.UInt8,
-        "int8" or "s8" or "i8" => QuantType.Int8,
-        "uint16" or "u16" => QuantType.UInt16,
-        "int16" or "s16" or "i16" => QuantType.Int16,
-        "uint4" or "u4" => QuantType.UInt4,
-        "int4" or "s4" or "i4" => QuantType.Int4,
-        _ => throw QuantaException.BadInput($"unknown quantized type '{name}' (expected uint8, int8, uint16, int16, uint4 or int4)"),
-    };
+        QuantType? found = name.ToLowerInvariant() switch
+        {
+            "uint8" or "u8" => QuantType.UInt8,
+            "int8" or "s8" or "i8" => QuantType.Int8,
+            "uint16" or "u16" => QuantType.UInt16,
+            "int16" or "s16" or "i16" => QuantType.Int16,
+            "uint4" or "u4" => QuantType.UInt4,
+            "int4" or "s4" or "i4" => QuantType.Int4,
+            _ => null,
+        };
+        type = found.GetValueOrDefault();
+        return found is not null;
+    }
+
+    public static QuantType Parse(string name) => TryParse(name, out var type)
+        ? type
+        : throw QuantaException.BadInput($"unknown quantized type '{name}' (expected {string.Join(", ", Names)})");
 }

@@ -13,6 +13,9 @@ public sealed class TypedOptionTests
     [InlineData("quantize", "--mode", "int3", "static, dynamic, weight-only, fp16, bf16")]
     [InlineData("quantize", "--format", "onnx", "qdq, qoperator, matmulnbits")]
     [InlineData("quantize", "--target", "riscv", "x86-avx2, x86-vnni, arm64, generic")]
+    [InlineData("quantize", "--activation-type", "int3", "uint8, int8, uint16, int16, uint4, int4")]
+    [InlineData("quantize", "--weight-type", "fp8", "uint8, int8, uint16, int16, uint4, int4")]
+    [InlineData("quantize", "--objective", "fast", "auto, latency, size, accuracy")]
     public void An_unknown_value_is_bad_input_listing_the_enum_names(string verb, string flag, string value, string expected)
     {
         string[] mode = flag switch { "--kernel" => ["--mode", "dynamic"], "--algorithm" => ["--mode", "weight-only"], _ => [] };

