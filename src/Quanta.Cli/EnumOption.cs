@@ -20,12 +20,7 @@ static class EnumOption
 
     /// <summary>An option over an enum that is null when not given (a recipe file or the target decides).</summary>
     public static Option<T?> Optional<T>(string name, string description) where T : struct, Enum =>
-        Choice<T?>(name, description, Names<T>(), (string text, out T? value) =>
-        {
-            bool known = OptionNames.TryParse(text, out T v);
-            value = known ? v : null;
-            return known;
-        }, null);
+        Optional<T>(name, description, Names<T>(), OptionNames.TryParse);
 
     /// <summary>An option over any closed set of <paramref name="names"/>; <paramref name="tryParse"/> turns a name into its value.</summary>
     public static Option<T> Choice<T>(string name, string description, IReadOnlyList<string> names, TryParse<T> tryParse, T defaultValue)
@@ -45,10 +40,14 @@ static class EnumOption
 
     /// <summary>An option over the quantized types a recipe may ask for (aliases such as u8 and s8 accepted); null when not given.</summary>
     public static Option<QuantType?> QuantTypeOption(string name, string description) =>
-        Choice<QuantType?>(name, description, QuantTypeInfo.Names, (string text, out QuantType? value) =>
+        Optional<QuantType>(name, description, QuantTypeInfo.Names, QuantTypeInfo.TryParse);
+
+    /// <summary>An option over the closed set <paramref name="names"/> that is null when not given.</summary>
+    static Option<T?> Optional<T>(string name, string description, IReadOnlyList<string> names, TryParse<T> tryParse) where T : struct =>
+        Choice<T?>(name, description, names, (string text, out T? value) =>
         {
-            bool known = QuantTypeInfo.TryParse(text, out var type);
-            value = known ? type : null;
+            bool known = tryParse(text, out T v);
+            value = known ? v : null;
             return known;
         }, null);
 
