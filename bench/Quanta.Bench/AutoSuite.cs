@@ -14,9 +14,9 @@ namespace Quanta.Bench;
 /// </summary>
 static class AutoSuite
 {
-    static readonly string[] ModelNames = ["fmnist_cnn", "fmnist_resnet20", "fmnist_mobilenetv2", "fmnist_vit"];
-    static readonly string[] Methods = ["minmax", "percentile", "entropy", "mse", "auto"];
-    static readonly Preprocessing Fashion = new([0.2860f], [0.3530f]);
+    internal static readonly string[] ModelNames = ["fmnist_cnn", "fmnist_resnet20", "fmnist_mobilenetv2", "fmnist_vit"];
+    internal static readonly string[] Methods = ["minmax", "percentile", "entropy", "mse", "auto"];
+    internal static readonly Preprocessing Fashion = new([0.2860f], [0.3530f]);
 
     static IDataset Calibration(BenchArgs a) => DataSource.Open(a.Data + ":train", new DataOptions(Fashion, 512));
     static IDataset Test(BenchArgs a) => DataSource.Open(a.Data + ":test", new DataOptions(Fashion));

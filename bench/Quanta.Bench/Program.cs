@@ -20,6 +20,7 @@ return options.Suite switch
     "stream" => StreamingSuite.Run(options),
     "auto" => AutoSuite.Run(options),
     "auto-default" => AutoSuite.Default(options),
+    "auto-study" => AutoStudy.Run(options),
     "smoothquant" => AutoSuite.SmoothQuant(options),
     "recovery" => RecoverySuite.Run(options),
     _ => BenchArgs.Usage(),
