@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Quanta.Numerics;
 
 namespace Quanta.Cli;
 
@@ -14,13 +13,23 @@ static class EnumOption
 {
     public delegate bool TryParse<T>(string text, out T value);
 
-    /// <summary>An option over an enum whose default is the library's.</summary>
-    public static Option<T> Create<T>(string name, string description, T defaultValue) where T : struct, Enum =>
-        Choice(name, description, Names<T>(), OptionNames.TryParse, defaultValue);
+    /// <summary>An option over an enum whose default is the library's, shown in --help by its name (see <see cref="Named{T}"/>).</summary>
+    public static Option<Named<T>> Create<T>(string name, string description, T defaultValue) where T : struct, Enum =>
+        Choice(name, description, Names<T>(), (string text, out Named<T> value) =>
+        {
+            bool known = OptionNames.TryParse(text, out T v);
+            value = new(v);
+            return known;
+        }, new Named<T>(defaultValue));
 
     /// <summary>An option over an enum that is null when not given (a recipe file or the target decides).</summary>
     public static Option<T?> Optional<T>(string name, string description) where T : struct, Enum =>
-        Optional<T>(name, description, Names<T>(), OptionNames.TryParse);
+        Choice<T?>(name, description, Names<T>(), (string text, out T? value) =>
+        {
+            bool known = OptionNames.TryParse(text, out T v);
+            value = known ? v : null;
+            return known;
+        }, null);
 
     /// <summary>An option over any closed set of <paramref name="names"/>; <paramref name="tryParse"/> turns a name into its value.</summary>
     public static Option<T> Choice<T>(string name, string description, IReadOnlyList<string> names, TryParse<T> tryParse, T defaultValue)
@@ -38,22 +47,19 @@ static class EnumOption
         return option;
     }
 
-    /// <summary>An option over the quantized types a recipe may ask for (aliases such as u8 and s8 accepted); null when not given.</summary>
-    public static Option<QuantType?> QuantTypeOption(string name, string description) =>
-        Optional<QuantType>(name, description, QuantTypeInfo.Names, QuantTypeInfo.TryParse);
-
-    /// <summary>An option over the closed set <paramref name="names"/> that is null when not given.</summary>
-    static Option<T?> Optional<T>(string name, string description, IReadOnlyList<string> names, TryParse<T> tryParse) where T : struct =>
-        Choice<T?>(name, description, names, (string text, out T? value) =>
-        {
-            bool known = tryParse(text, out T v);
-            value = known ? v : null;
-            return known;
-        }, null);
-
     /// <summary>The one-line error for a value outside <paramref name="names"/>.</summary>
     public static string Error(string flag, IEnumerable<string> names, string text) => $"{flag}: expected {string.Join(", ", names)}, got '{text}'";
 
     /// <summary>The names users type for <typeparamref name="T"/>'s members.</summary>
     public static string[] Names<T>() where T : struct, Enum => OptionNames.Values<T>().Select(OptionNames.Of).ToArray();
+}
+
+/// <summary>
+/// An enum value as an option with a default holds it: --help prints a default with
+/// <see cref="object.ToString"/>, which for the bare enum is the C# identifier (<c>Static</c>);
+/// this prints the name users type (<c>static</c>).
+/// </summary>
+readonly record struct Named<T>(T Value) where T : struct, Enum
+{
+    public override string ToString() => OptionNames.Of(Value);
 }

@@ -6,30 +6,37 @@ namespace Quanta;
 
 /// <summary>
 /// The name users type for an enum member where it is not the member's name in lower case
-/// (<c>moving-average</c>, <c>weight-only</c>), and older spellings still accepted (<c>kl</c>, <c>qop</c>).
+/// (<c>moving-average</c>, <c>weight-only</c>), and other spellings also accepted (<c>kl</c>, <c>qop</c>, <c>u8</c>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Field)]
 public sealed class OptionNameAttribute(string name, params string[] aliases) : Attribute
 {
     public string Name { get; } = name;
     public string[] Aliases { get; } = aliases;
+
+    /// <summary>
+    /// A member the library uses but users never choose (<c>QuantType.Int32</c>, only a bias container):
+    /// it keeps its name for messages and output, but is neither parsed nor listed among the choices.
+    /// </summary>
+    public bool Internal { get; set; }
 }
 
 /// <summary>
 /// The one mapping between an option enum and the names users type, shared by recipe JSON, model
 /// metadata, messages and the command line: a member's name is its <see cref="OptionNameAttribute"/>
-/// or its identifier in lower case; parsing ignores case and also accepts the aliases.
+/// or its identifier in lower case; parsing ignores case and also accepts the aliases. Members marked
+/// <see cref="OptionNameAttribute.Internal"/> have a name but are not choices.
 /// </summary>
 public static class OptionNames
 {
     /// <summary>The name users type for <paramref name="value"/>.</summary>
     public static string Of<T>(T value) where T : struct, Enum => Table<T>.Names[value];
 
-    /// <summary>Every member, in declaration order.</summary>
-    public static IReadOnlyList<T> Values<T>() where T : struct, Enum => Table<T>.Values;
+    /// <summary>Every member users may choose, in declaration order.</summary>
+    public static IReadOnlyList<T> Values<T>() where T : struct, Enum => Table<T>.Choices;
 
-    /// <summary>"a, b or c": the names, for messages.</summary>
-    public static string Expected<T>() where T : struct, Enum => Expected(Table<T>.Values.Select(Of).ToList());
+    /// <summary>"a, b or c": the names of the choices, for messages.</summary>
+    public static string Expected<T>() where T : struct, Enum => Expected(Table<T>.Choices.Select(Of).ToList());
 
     /// <summary>"a, b or c".</summary>
     public static string Expected(IReadOnlyList<string> names) =>
@@ -44,14 +51,14 @@ public static class OptionNames
 
     static class Table<T> where T : struct, Enum
     {
-        public static readonly T[] Values = Enum.GetValues<T>();
-        public static readonly Dictionary<T, string> Names = Values.ToDictionary(v => v, v => Attribute(v)?.Name ?? v.ToString().ToLowerInvariant());
+        public static readonly Dictionary<T, string> Names = Enum.GetValues<T>().ToDictionary(v => v, v => Attribute(v)?.Name ?? v.ToString().ToLowerInvariant());
+        public static readonly T[] Choices = Enum.GetValues<T>().Where(v => Attribute(v)?.Internal != true).ToArray();
         public static readonly Dictionary<string, T> ByName = Build();
 
         static Dictionary<string, T> Build()
         {
             var byName = new Dictionary<string, T>(StringComparer.OrdinalIgnoreCase);
-            foreach (var v in Values)
+            foreach (var v in Choices)
             {
                 byName[Names[v]] = v;
                 foreach (var alias in Attribute(v)?.Aliases ?? []) byName[alias] = v;

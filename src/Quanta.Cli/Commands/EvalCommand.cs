@@ -20,7 +20,7 @@ static class EvalCommand
         var model = CommonOptions.ModelArgument();
         var data = new Option<string?>("--data") { Description = "Data: DIR:test (IDX), a folder of class folders, .npy, .npz (keys = input names) or a folder of .npz" };
         var reference = new Option<string?>("--reference") { Description = "The float model to score MODEL against (label-free: agreement, cosine, sqnr)" };
-        var scoring = new ScoreFlags(outputAlias: true);
+        var scoring = new ScoreFlags(outputAlias: true, perplexity: true);
         var perplexity = new PerplexityOptions();
         var count = new Option<int?>("--count") { Description = "Evaluate a seeded subset of N samples" };
         var threads = CommonOptions.Threads();
@@ -40,7 +40,7 @@ static class EvalCommand
             if (parse.GetValue(reference) is { } referencePath)
                 return Fidelity(Model.Load(referencePath), m, dataset, scoring.Options(parse, flags.BatchSize(parse)), new RuntimeOptions(parse.GetValue(threads)), parse.GetValue(json));
             if (metric is not (null or Metric.Top1))
-                throw QuantaException.BadInput($"--metric {Metrics.Name(metric.Value)}: compares with a float model; give it with --reference FLOAT");
+                throw QuantaException.BadInput($"--metric {OptionNames.Of(metric.Value)}: compares with a float model; give it with --reference FLOAT");
             var result = ProgressDisplay.Run(p => Evaluator.Evaluate(m, dataset, new RuntimeOptions(parse.GetValue(threads)), flags.BatchSize(parse), p));
             if (parse.GetValue(json))
                 Printer.Json(new
@@ -76,14 +76,14 @@ static class EvalCommand
                 model = model.Source,
                 reference = floatModel.Source,
                 data = data.Description,
-                metric = Metrics.Name(reference.Metric),
+                metric = OptionNames.Of(reference.Metric),
                 score = points,
                 referenceScore = reference.ReferencePoints,
                 output = score,
             });
             return 0;
         }
-        var table = Printer.Table("model", "reference", "output", "samples", Metrics.Name(reference.Metric), "cosine", "SQNR dB", "argmax agreement");
+        var table = Printer.Table("model", "reference", "output", "samples", OptionNames.Of(reference.Metric), "cosine", "SQNR dB", "argmax agreement");
         table.AddCells(Path.GetFileName(model.Source), Path.GetFileName(floatModel.Source), score.Output, score.Samples.ToString(), $"{points:0.00} (float {reference.ReferencePoints:0.00})",
             $"{score.MeanCosine:0.00000}", $"{score.SqnrDb:0.00}", Printer.Percent(score.Top1Agreement));
         Printer.Stdout.Write(table);

@@ -43,7 +43,7 @@ static class QuantizeCommand
             string outputPath = parse.GetValue(output)!;
             if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
                 throw QuantaException.BadInput("--output: must differ from the input model (inputs are never modified)");
-            var mode = parse.GetValue(modes.Mode);
+            var mode = parse.GetValue(modes.Mode).Value;
             if (mode != QuantMode.Static)
                 return modes.Run(parse, mode, inputPath, outputPath, new QuantizeModes.Shared(calib, recipeFlags.CalibCount, recipeFlags.Format,
                     recipeFlags.WeightType, recipeFlags.PerChannel, recipeFlags.SymmetricWeights, recipeFlags.OpTypes, recipeFlags.Exclude,

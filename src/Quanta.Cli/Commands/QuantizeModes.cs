@@ -22,15 +22,15 @@ sealed class QuantizeModes
     static readonly DynamicOptions DynamicDefaults = new();
     static readonly Float16Options Float16Defaults = new();
 
-    public readonly Option<QuantMode> Mode = EnumOption.Create("--mode", "static (default, needs --calib), dynamic, weight-only, fp16 or bf16", QuantMode.Static);
+    public readonly Option<Named<QuantMode>> Mode = EnumOption.Create("--mode", "static (default, needs --calib), dynamic, weight-only, fp16 or bf16", QuantMode.Static);
     public readonly Option<int> Bits = new("--bits") { Description = "weight-only: 8, 4 (default), 3 (stored in 4-bit containers) or 2 bits", DefaultValueFactory = _ => WeightOnlyDefaults.Bits };
     public readonly Option<int> Block = new("--block") { Description = "weight-only: block size along the input dimension: 32 (default), 64 or 128", DefaultValueFactory = _ => WeightOnlyDefaults.BlockSize };
-    public readonly Option<WeightOnlyAlgorithm> Algorithm = EnumOption.Create("--algorithm", "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", WeightOnlyDefaults.Algorithm);
+    public readonly Option<Named<WeightOnlyAlgorithm>> Algorithm = EnumOption.Create("--algorithm", "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", WeightOnlyDefaults.Algorithm);
     public readonly Option<string[]> Keep8Bit = new("--keep-8bit") { Description = "weight-only: layers kept at 8 bits: auto (lm_head and the worst-ranked eighth) and/or node names or * patterns", AllowMultipleArgumentsPerToken = true };
     public readonly Option<bool> KeepIoTypes = new("--keep-io-types") { Description = "fp16/bf16: keep float32 model inputs and outputs (default true)", DefaultValueFactory = _ => Float16Defaults.KeepIoTypes };
     public readonly Option<bool> WeightsFp16 = new("--weights-fp16") { Description = "fp16/bf16: store only the weights at 16 bits, cast to float at load (compute unchanged)" };
     public readonly Option<string[]> OpBlockList = CommonOptions.Many("--op-block-list", "fp16/bf16: op types kept float (added to the defaults)");
-    public readonly Option<DynamicKernel> Kernel = EnumOption.Create("--kernel", "dynamic: fused (com.microsoft DynamicQuantizeMatMul, default) or standard (MatMulInteger)", DynamicDefaults.Kernel);
+    public readonly Option<Named<DynamicKernel>> Kernel = EnumOption.Create("--kernel", "dynamic: fused (com.microsoft DynamicQuantizeMatMul, default) or standard (MatMulInteger)", DynamicDefaults.Kernel);
 
     public void AddTo(Command command)
     {
@@ -61,7 +61,7 @@ sealed class QuantizeModes
                     WeightType = parse.GetValue(s.WeightType) ?? DynamicDefaults.WeightType,
                     PerChannel = parse.GetValue(s.PerChannel) ?? DynamicDefaults.PerChannel,
                     SymmetricWeights = parse.GetValue(s.SymmetricWeights) ?? DynamicDefaults.SymmetricWeights,
-                    Kernel = parse.GetValue(Kernel),
+                    Kernel = parse.GetValue(Kernel).Value,
                     OpTypes = opTypes ?? DynamicDefaults.OpTypes,
                     Exclude = exclude,
                     Target = parse.GetValue(s.Target),
@@ -72,7 +72,7 @@ sealed class QuantizeModes
             }
             case QuantMode.WeightOnly:
             {
-                var algorithm = parse.GetValue(Algorithm);
+                var algorithm = parse.GetValue(Algorithm).Value;
                 if (algorithm is WeightOnlyAlgorithm.Gptq or WeightOnlyAlgorithm.Awq && calib is null)
                     throw QuantaException.BadInput($"--calib: required for --algorithm {OptionNames.Of(algorithm)}");
                 var keep8 = Split(parse.GetValue(Keep8Bit)) ?? [];

@@ -18,8 +18,8 @@ sealed class RecipeFlags(string fileFlag)
     public readonly Option<FormatName?> Format = FormatName.Option("--format", "static: qdq (portable, default) or qoperator (integer operators); weight-only: matmulnbits (default) or qdq");
     public readonly Option<Target?> Target = EnumOption.Choice<Target?>("--target", $"Target CPU: {Targets.Expected} (default: this machine)",
         [.. Targets.All.Select(t => t.Name)], (string text, out Target? target) => (target = Targets.Find(text)) is not null, null);
-    public readonly Option<QuantType?> ActivationType = EnumOption.QuantTypeOption("--activation-type", "uint8 (default), int8, uint16, int16, uint4 or int4 (4-bit: QDQ only)");
-    public readonly Option<QuantType?> WeightType = EnumOption.QuantTypeOption("--weight-type", "int8 (default), uint8, int4, uint4 or int16");
+    public readonly Option<QuantType?> ActivationType = EnumOption.Optional<QuantType>("--activation-type", "uint8 (default), int8, uint16, int16, uint4 or int4 (4-bit: QDQ only)");
+    public readonly Option<QuantType?> WeightType = EnumOption.Optional<QuantType>("--weight-type", "int8 (default), uint8, int4, uint4 or int16");
     public readonly Option<bool?> PerChannel = new("--per-channel") { Description = "Weights per output channel (default true; --per-channel false for per-tensor)" };
     public readonly Option<bool?> SymmetricWeights = new("--symmetric-weights") { Description = "Symmetric weight ranges (default true)" };
     public readonly Option<bool?> SymmetricActivations = new("--symmetric-activations") { Description = "Symmetric activation ranges (default false)" };

@@ -76,7 +76,7 @@ static class TuneCommand
                 Reports.Tune(inputPath, outputPath, result, compared).Write(dir);
             }
             if (!result.Met)
-                throw new QuantaException($"target {Metrics.Name(result.Metric)} ≥ {result.Target:0.00} not met within {options.MaxTrials} trials; wrote the best candidate ({result.Chosen.Score:0.00}) to {outputPath}", FailureKind.NotMet);
+                throw new QuantaException($"target {OptionNames.Of(result.Metric)} ≥ {result.Target:0.00} not met within {options.MaxTrials} trials; wrote the best candidate ({result.Chosen.Score:0.00}) to {outputPath}", FailureKind.NotMet);
             return 0;
         });
         return command;
@@ -94,7 +94,7 @@ static class TuneCommand
         input,
         output,
         r.Met,
-        metric = Metrics.Name(r.Metric),
+        metric = OptionNames.Of(r.Metric),
         r.ReferenceScore,
         r.Target,
         r.SearchSamples,
@@ -116,7 +116,7 @@ static class TuneCommand
 
     static void Print(TuneResult r, TunedPlacement? placed, string input, string output, string logPath)
     {
-        string metric = Metrics.Name(r.Metric);
+        string metric = OptionNames.Of(r.Metric);
         var trials = Printer.Table("#", "phase", "calibration", "recovery", "precision", "raised", "size", metric, "output SQNR dB", "meets");
         foreach (var t in r.Trials)
             trials.AddCells(t.Index.ToString(), t.Phase, t.Method, Reports.Recovery(t), t.Precision, t.Raised.ToString(), Printer.Bytes(t.Bytes), $"{t.Score:0.00}", $"{t.OutputSqnrDb:0.00}", t.Met ? "yes" : "no");

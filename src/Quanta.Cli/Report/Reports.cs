@@ -44,7 +44,7 @@ static class Reports
     {
         // Scores are points of the tune metric; the summary's accuracy columns take fractions of top-1 only.
         bool top1 = r.Metric == Metric.Top1;
-        string metric = Metrics.Name(r.Metric);
+        string metric = OptionNames.Of(r.Metric);
         var page = new ReportPage($"Quanta tune: {Path.GetFileName(outputPath)}")
             .Heading("Summary")
             .Summary(new SummaryRow(floatPath, outputPath, top1 ? (r.ConfirmReferenceScore ?? r.ReferenceScore) / 100 : null, top1 ? (r.ConfirmScore ?? r.Chosen.Score) / 100 : null,

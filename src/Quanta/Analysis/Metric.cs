@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Quanta.Analysis;
 
 /// <summary>
@@ -9,22 +11,13 @@ namespace Quanta.Analysis;
 /// <item><see cref="Cosine"/>: mean per-sample cosine similarity to the float output, × 100;</item>
 /// <item><see cref="Sqnr"/>: 100 − the output's noise power in percent of its signal power (30 dB → 99.9).</item>
 /// </list>
+/// Named as users type them (see <see cref="OptionNames"/>): top1, agreement, cosine, sqnr.
 /// </summary>
+[JsonConverter(typeof(OptionNameJsonConverter<Metric>))]
 public enum Metric { Top1, Agreement, Cosine, Sqnr }
 
 internal static class Metrics
 {
-    public static Metric Parse(string text) => text.ToLowerInvariant() switch
-    {
-        "top1" => Metric.Top1,
-        "agreement" => Metric.Agreement,
-        "cosine" => Metric.Cosine,
-        "sqnr" => Metric.Sqnr,
-        _ => throw QuantaException.BadInput($"Metric: expected top1, agreement, cosine or sqnr, got '{text}'"),
-    };
-
-    public static string Name(Metric m) => m.ToString().ToLowerInvariant();
-
     /// <summary>
     /// The sensible default: top-1 when there are labels, agreement for class scores ([N,C], or
     /// [N,T,C] sequences of a single-output model), cosine for everything else (embeddings, boxes, maps).

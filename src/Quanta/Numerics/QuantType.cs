@@ -1,9 +1,24 @@
+using System.Text.Json.Serialization;
 using Quanta.Onnx;
 
 namespace Quanta.Numerics;
 
-/// <summary>An integer type a tensor can be quantized to.</summary>
-public enum QuantType { UInt8, Int8, UInt16, Int16, UInt4, Int4, Int32 }
+/// <summary>
+/// An integer type a tensor can be quantized to, named as users type it (see <see cref="OptionNames"/>):
+/// uint8, int8, uint16, int16, uint4, int4, with the short spellings u8, s8/i8, … also accepted.
+/// </summary>
+[JsonConverter(typeof(OptionNameJsonConverter<QuantType>))]
+public enum QuantType
+{
+    [OptionName("uint8", "u8")] UInt8,
+    [OptionName("int8", "s8", "i8")] Int8,
+    [OptionName("uint16", "u16")] UInt16,
+    [OptionName("int16", "s16", "i16")] Int16,
+    [OptionName("uint4", "u4")] UInt4,
+    [OptionName("int4", "s4", "i4")] Int4,
+    /// <summary>Only a bias container: a recipe never asks for it, so it is neither parsed nor listed.</summary>
+    [OptionName("int32", Internal = true)] Int32,
+}
 
 public static class QuantTypeInfo
 {
@@ -39,29 +54,5 @@ public static class QuantTypeInfo
         _ => DataTypes.Int32,
     };
 
-    public static string Name(this QuantType t) => t.ToString().ToLowerInvariant();
-
-    /// <summary>The types a recipe may ask for, by the names users type (Int32 is only a bias container).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["uint8", "int8", "uint16", "int16", "uint4", "int4"];
-
-    /// <summary>A type by its name or short alias (u8, s8/i8, …); false for anything else.</summary>
-    public static bool TryParse(string name, out QuantType type)
-    {
-        QuantType? found = name.ToLowerInvariant() switch
-        {
-            "uint8" or "u8" => QuantType.UInt8,
-            "int8" or "s8" or "i8" => QuantType.Int8,
-            "uint16" or "u16" => QuantType.UInt16,
-            "int16" or "s16" or "i16" => QuantType.Int16,
-            "uint4" or "u4" => QuantType.UInt4,
-            "int4" or "s4" or "i4" => QuantType.Int4,
-            _ => null,
-        };
-        type = found.GetValueOrDefault();
-        return found is not null;
-    }
-
-    public static QuantType Parse(string name) => TryParse(name, out var type)
-        ? type
-        : throw QuantaException.BadInput($"unknown quantized type '{name}' (expected {string.Join(", ", Names)})");
+    public static string Name(this QuantType t) => OptionNames.Of(t);
 }

@@ -96,8 +96,7 @@ public sealed record QuantRecipe
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // Option enums and targets carry their own converters (the names users type; see OptionNames).
-        Converters = { new QuantTypeJsonConverter() },
+        // Option enums (quantized types included) and targets carry their own converters (the names users type; see OptionNames).
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     };
