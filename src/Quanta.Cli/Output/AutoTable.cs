@@ -14,7 +14,7 @@ static class AutoTable
             foreach (var t in auto.Trials)
                 table.AddCells(t.Candidate, $"{t.SqnrDb:0.00}", Printer.Percent(t.Agreement), t.Kept ? "yes" : t.Note);
             table.Caption = new TableTitle(Markup.Escape(
-                $"--method auto: scored against the float model on {auto.ScoredSamples} {(auto.HeldOut ? "held-out " : "")}calibration samples"));
+                $"--method auto: scored against the float model on {auto.ScoredSamples} {(auto.HeldOut ? "held-out " : "")}calibration samples, ranked by {(auto.ByAgreement ? "top-1 agreement, then output SQNR" : "output SQNR")}"));
             console.Write(table);
         }
         string tensors = auto.Tensors.Count == 0 ? "" : " (" + string.Join(", ", auto.Tensors.Select(kv => $"{kv.Key}: {OptionNames.Of(kv.Value)}")) + ")";

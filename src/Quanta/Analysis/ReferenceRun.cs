@@ -24,13 +24,16 @@ public sealed class ReferenceRun
     public IDataset Data { get; }
     public string Output { get; }
     public Metric Metric { get; }
+    /// <summary>The metric for this output without labels: agreement for class scores, cosine otherwise (<see cref="Metrics.Default"/>).</summary>
+    public Metric LabelFreeMetric { get; }
     /// <summary>The float model's top-1 accuracy (null without labels or for outputs that are not [batch, classes]).</summary>
     public double? Top1 { get; }
     /// <summary>The float model's own score in points: 100, or its top-1 accuracy in percent.</summary>
     public double ReferencePoints => Metrics.ReferencePoints(Metric, Top1);
 
-    ReferenceRun(Model floatModel, IDataset data, float[]? cache, string output, Metric metric, double? top1, int batchSize, RuntimeOptions? runtime)
+    ReferenceRun(Model floatModel, IDataset data, float[]? cache, string output, Metric metric, Metric labelFree, double? top1, int batchSize, RuntimeOptions? runtime)
     {
+        LabelFreeMetric = labelFree;
         _float = floatModel;
         Data = data;
         _cache = cache;
@@ -75,7 +78,7 @@ public sealed class ReferenceRun
         if (metric == Metric.Top1 && !top1)
             throw QuantaException.BadInput($"Metric top1: needs labelled data and a [batch, classes] output ({data.Description}{(data.HasLabels ? "" : " has no labels")}); use agreement, cosine or sqnr");
         return new ReferenceRun(floatModel, data, caching ? cache.ToArray() : null, output, metric,
-            top1 ? accuracy.Result(0).Top1 : null, batchSize, runtime);
+            Metrics.Default(labelled: false, rank, runner.OutputNames.Count), top1 ? accuracy.Result(0).Top1 : null, batchSize, runtime);
     }
 
     /// <summary>Runs <paramref name="candidate"/> on the same data and measures how closely it follows the float model.</summary>

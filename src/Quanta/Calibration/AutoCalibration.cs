@@ -12,9 +12,10 @@ namespace Quanta.Calibration;
 
 /// <summary>
 /// `--method auto`: from one calibration pass (a histogram per tensor), resolve MinMax, Percentile,
-/// Entropy and Mse ranges and score each candidate end to end — output SQNR against the float model on
-/// calibration samples held out from the histograms, every candidate through one ONNX Runtime session
-/// (<see cref="CandidateScorer"/>) — and keep the best. Then, on the
+/// Entropy and Mse ranges and score each candidate end to end against the float model on calibration
+/// samples held out from the histograms, every candidate through one ONNX Runtime session
+/// (<see cref="CandidateScorer"/>), and keep the best: by output SQNR, and for class scores first by
+/// top-1 agreement (the label-free metric of such outputs, <see cref="Ranks"/>). Then, on the
 /// tensors whose candidate ranges disagree most (outliers: MinMax's range far wider than the others'),
 /// greedily try each tensor's other ranges and keep a change only when the score rises. The final
 /// ranges come from all samples with the chosen methods. Trials are few and fixed in number (no clock),
@@ -109,6 +110,7 @@ internal static class AutoCalibration
 
         var trials = new List<AutoTrial>();
         int total = Candidates.Length + MaxTensorTrials, done = 0;
+        bool byAgreement = scoring.ByAgreement;
         (double Sqnr, double Agreement) Score(Func<string, CalibrationMethod> methodOf)
         {
             var ranges = tensors.ToDictionary(t => t, t => candidates[t][methodOf(t)]);
@@ -118,7 +120,7 @@ internal static class AutoCalibration
         }
 
         // 1. One method for every tensor; a method whose ranges equal an earlier one's shares its score.
-        var modelScores = new Dictionary<CalibrationMethod, double>();
+        var modelScores = new Dictionary<CalibrationMethod, (double Sqnr, double Agreement)>();
         var best = CalibrationMethod.MinMax;
         foreach (var m in Candidates)
         {
@@ -131,16 +133,16 @@ internal static class AutoCalibration
                 continue;
             }
             var (sqnr, agreement) = Score(_ => m);
-            modelScores[m] = sqnr;
+            modelScores[m] = (sqnr, agreement);
             trials.Add(new AutoTrial(OptionNames.Of(m), sqnr, agreement, false));
-            if (sqnr > modelScores[best]) best = m;
+            if (Ranks((sqnr, agreement), modelScores[best], byAgreement, 0)) best = m;
         }
         int bestIndex = trials.FindIndex(x => x.Candidate == OptionNames.Of(best));
         trials[bestIndex] = trials[bestIndex] with { Kept = true };
 
         // 2. Per tensor, where the candidates disagree most: try each other range, keep what raises the score.
         var chosen = new Dictionary<string, CalibrationMethod>();
-        double score = modelScores[best];
+        var score = modelScores[best];
         int tensorTrials = 0;
         foreach (var t in Outliers(tensors, candidates))
         {
@@ -150,19 +152,30 @@ internal static class AutoCalibration
                 var current = chosen.GetValueOrDefault(t, best);
                 if (m == current || Same(candidates[t][m], candidates[t][current])) continue;
                 tensorTrials++;
-                var (sqnr, agreement) = Score(x => x == t ? m : chosen.GetValueOrDefault(x, best));
-                bool keep = sqnr > score + MinGainDb;
-                trials.Add(new AutoTrial($"{t} → {OptionNames.Of(m)}", sqnr, agreement, keep));
+                var trial = Score(x => x == t ? m : chosen.GetValueOrDefault(x, best));
+                bool keep = Ranks(trial, score, byAgreement, MinGainDb);
+                trials.Add(new AutoTrial($"{t} → {OptionNames.Of(m)}", trial.Sqnr, trial.Agreement, keep));
                 if (keep)
                 {
                     chosen[t] = m;
-                    score = sqnr;
+                    score = trial;
                 }
             }
         }
         int scored = scoring.Samples;
-        return new AutoChoice(best, chosen, trials, scored, heldOut, Why(best, chosen, modelScores, score, tensors, candidates, fit));
+        return new AutoChoice(best, chosen, trials, scored, heldOut, Why(best, chosen, modelScores, score, tensors, candidates, fit), byAgreement);
     }
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/> beats <paramref name="incumbent"/>: on class scores a higher top-1
+    /// agreement with the float model wins outright (a flipped decision outweighs any SQNR); otherwise, or
+    /// when they agree equally, output SQNR must rise by more than <paramref name="minGainDb"/>.
+    /// Other outputs are ranked by SQNR alone: finer than cosine and ranking alike for small errors.
+    /// </summary>
+    internal static bool Ranks((double Sqnr, double Agreement) candidate, (double Sqnr, double Agreement) incumbent, bool byAgreement, double minGainDb) =>
+        byAgreement && candidate.Agreement != incumbent.Agreement
+            ? candidate.Agreement > incumbent.Agreement
+            : candidate.Sqnr > incumbent.Sqnr + minGainDb;
 
     /// <summary>The tensors whose widest candidate range (MinMax: every outlier) is most out of proportion to the narrowest.</summary>
     static IEnumerable<string> Outliers(IReadOnlyList<string> tensors, Dictionary<string, Dictionary<CalibrationMethod, (float Min, float Max)>> candidates) =>
@@ -185,14 +198,15 @@ internal static class AutoCalibration
     }
 
     /// <summary>The evidence in one sentence: what the winner gained over MinMax and which tensor's outliers explain it.</summary>
-    static string Why(CalibrationMethod best, Dictionary<string, CalibrationMethod> chosen, Dictionary<CalibrationMethod, double> modelScores, double final,
+    static string Why(CalibrationMethod best, Dictionary<string, CalibrationMethod> chosen, Dictionary<CalibrationMethod, (double Sqnr, double Agreement)> modelScores, (double Sqnr, double Agreement) final,
         IReadOnlyList<string> tensors, Dictionary<string, Dictionary<CalibrationMethod, (float Min, float Max)>> candidates, Func<string, Histogram> fit)
     {
         var c = CultureInfo.InvariantCulture;
-        double minmax = modelScores[CalibrationMethod.MinMax];
+        var minmax = modelScores[CalibrationMethod.MinMax];
         if (best == CalibrationMethod.MinMax && chosen.Count == 0)
             return "minmax scored best: no candidate clipping helped the output.";
-        string gain = string.Create(c, $"{final - minmax:+0.00;-0.00} dB output SQNR over minmax");
+        string gain = string.Create(c, $"{final.Sqnr - minmax.Sqnr:+0.00;-0.00} dB output SQNR over minmax")
+            + (final.Agreement != minmax.Agreement ? string.Create(c, $", top-1 agreement {minmax.Agreement:0.000} → {final.Agreement:0.000}") : "");
         var worst = tensors.MaxBy(t => Spread(candidates[t]))!;
         var h = fit(worst);
         double absmax = Math.Max(-(double)h.Min, h.Max), p9999 = h.AbsQuantile(0.9999);

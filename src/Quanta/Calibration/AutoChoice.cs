@@ -13,6 +13,7 @@ public sealed record AutoTrial(string Candidate, double SqnrDb, double Agreement
 /// <summary>
 /// What `--method auto` chose: one method for the model, the tensors that do better with another,
 /// every scored candidate, and why (the evidence in words). Stored in the quantized model's metadata.
+/// <see cref="ByAgreement"/>: candidates were ranked by top-1 agreement with the float model first (class scores).
 /// </summary>
 public sealed record AutoChoice(
     CalibrationMethod Method,
@@ -20,7 +21,8 @@ public sealed record AutoChoice(
     IReadOnlyList<AutoTrial> Trials,
     int ScoredSamples,
     bool HeldOut,
-    string Why)
+    string Why,
+    bool ByAgreement = false)
 {
     public CalibrationMethod MethodFor(string tensor) => Tensors.TryGetValue(tensor, out var m) ? m : Method;
 
@@ -29,7 +31,8 @@ public sealed record AutoChoice(
     {
         var c = CultureInfo.InvariantCulture;
         string tensors = Tensors.Count == 0 ? "" : "; " + string.Join(", ", Tensors.Select(kv => $"{kv.Key}: {OptionNames.Of(kv.Value)}"));
-        string scores = string.Join(", ", Trials.Select(t => string.Create(c, $"{t.Candidate} {t.SqnrDb:0.00} dB")));
-        return $"{OptionNames.Of(Method)}{tensors} (output SQNR on {ScoredSamples} {(HeldOut ? "held-out " : "")}calibration samples: {scores}). {Why}";
+        string scores = string.Join(", ", Trials.Select(t => string.Create(c, $"{t.Candidate} {(ByAgreement ? $"{t.Agreement:0.000}, " : "")}{t.SqnrDb:0.00} dB")));
+        string criterion = ByAgreement ? "top-1 agreement, then output SQNR" : "output SQNR";
+        return $"{OptionNames.Of(Method)}{tensors} ({criterion} on {ScoredSamples} {(HeldOut ? "held-out " : "")}calibration samples: {scores}). {Why}";
     }
 }

@@ -40,6 +40,12 @@ internal sealed class CandidateScorer : IDisposable
     public int Samples => _reference.Data.Count;
 
     /// <summary>
+    /// Whether the output is class scores ([N,C], or [N,T,C] of a single-output model), where the label-free
+    /// metric is top-1 agreement with the float model: then candidates are ranked by it first.
+    /// </summary>
+    public bool ByAgreement => _reference.LabelFreeMetric == Metric.Agreement;
+
+    /// <summary>
     /// Writes <paramref name="prepared"/> in QDQ form with <paramref name="ranges"/> (any candidate's) and opens
     /// the one session. The range-dependent tensors are computed here as <see cref="Score"/> will compute
     /// them and must equal what the writer stored, so a change in how the writer names or encodes them

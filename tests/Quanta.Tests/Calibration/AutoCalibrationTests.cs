@@ -115,12 +115,30 @@ public class AutoCalibrationTests
         Assert.True(choice.Trials.Where(t => t.Kept).Max(t => t.SqnrDb) > minmaxTrial.SqnrDb + 3, choice.Describe());
         Assert.Contains("outliers", choice.Why);
         Assert.Contains("hidden", choice.Why); // names the tensor whose outliers explain it
+        Assert.True(choice.ByAgreement); // [N, 10] class scores: ranked by top-1 agreement first
+        Assert.Contains("top-1 agreement, then output SQNR", choice.Describe());
         Assert.Contains(AutoCalibration.MetadataKey, auto.Model.Proto.MetadataProps.Select(p => p.Key));
 
         // On fresh samples (other seed, same outlier rate) the chosen ranges follow the float model more closely.
         var fresh = ReferenceRun.Of(model, Open(Data(dir, "fresh", 2000, 7)));
         double autoSqnr = fresh.Score(auto.Model).SqnrDb, minmaxSqnr = fresh.Score(minmax.Model).SqnrDb;
         Assert.True(autoSqnr > minmaxSqnr + 3, $"auto {autoSqnr:0.0} dB vs minmax {minmaxSqnr:0.0} dB");
+    }
+
+    /// <summary>
+    /// On class scores a flipped decision outweighs any SQNR; equal agreement falls back to SQNR with the
+    /// minimum gain; other outputs (detections, embeddings) are ranked by SQNR alone.
+    /// </summary>
+    [Fact]
+    public void Class_scores_rank_by_agreement_then_sqnr()
+    {
+        (double Sqnr, double Agreement) loud = (45, 0.9375), agreeing = (30, 1.0), agreeingBetter = (30.2, 1.0);
+        Assert.True(AutoCalibration.Ranks(agreeing, loud, byAgreement: true, 0));
+        Assert.False(AutoCalibration.Ranks(loud, agreeing, byAgreement: true, 0));
+        Assert.True(AutoCalibration.Ranks(agreeingBetter, agreeing, byAgreement: true, 0.05));
+        Assert.False(AutoCalibration.Ranks(agreeingBetter, agreeing, byAgreement: true, 0.5)); // within the noise margin
+        Assert.True(AutoCalibration.Ranks(loud, agreeing, byAgreement: false, 0));
+        Assert.False(AutoCalibration.Ranks(agreeing, loud, byAgreement: false, 0));
     }
 
     [Fact]
@@ -142,6 +160,7 @@ public class AutoCalibrationTests
         var r = CliRunner.Run("quantize", modelPath, "-o", output, "--calib", Data(dir, "calib", 256, 1));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("output SQNR", r.Stdout);
+        Assert.Contains("ranked by top-1 agreement", r.Stdout);
         Assert.Contains("calibration chosen:", r.Stdout);
         Assert.Contains("minmax", r.Stdout);
         Assert.Contains(AutoCalibration.MetadataKey, Model.Load(output).Proto.MetadataProps.Select(p => p.Key));
