@@ -34,7 +34,10 @@ internal static class Tensors
     public static float[] ToFloats(TensorProto t)
     {
         long n = ElementCount(t);
-        var result = new float[n];
+        // Raw or on-disk bytes fill every element (their length is checked against the shape), so a
+        // streamed layer's weight is not zeroed first: that was a pass over hundreds of MB per model.
+        bool filled = HasBytes(t) && (t.DataType == DataTypes.Float || (t.DataType is DataTypes.Float16 or DataTypes.BFloat16 && ExternalData.IsOnDisk(t)));
+        var result = filled ? GC.AllocateUninitializedArray<float>(checked((int)n)) : new float[n];
         switch (t.DataType)
         {
             case DataTypes.Float:

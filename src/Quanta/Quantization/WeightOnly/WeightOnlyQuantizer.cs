@@ -78,9 +78,25 @@ public static class WeightOnlyQuantizer
         // Layer by layer: read one weight (from disk when the model has external data), quantize it,
         // write its nodes, and move the new tensors to the spill file, so memory never holds more
         // than one layer's weight whatever the model size. In-memory models take the same loop.
+        // Without calibration, the next layer's weight is read from disk while this one is quantized (one
+        // weight ahead: reading and rounding overlap, memory grows by one weight at most); the first one
+        // while the spill takes the tensors the output keeps.
+        Task<float[]>? ahead = segments is null && layers.Count > 0 ? Task.Run(layers[0].ReadWeight) : null;
         var spill = TensorSpill.For(model);
-        if (spill is not null) LargeGarbage.Release(); // the embedding step's float copies of its tables
         bool bfloat16 = BFloat16Widening.Applies(model);
+        if (spill is not null)
+        {
+            LargeGarbage.Release(); // the embedding step's float copies of its tables
+            // The tensors the output keeps go to the spill first, in the graph's order, then each layer's
+            // new ones as it is written: the spill is then laid out as the output's side file and becomes
+            // it at save, with nothing copied. (A bfloat16 model's kept tensors are widened after the loop,
+            // so their copies would be wasted: there the side file is written by copy.)
+            if (!bfloat16)
+            {
+                var dropped = Dropped(g, layers);
+                spill.Offload(g, ExternalData.SideFileThresholdBytes, keepFromDisk: t => !dropped.Contains(t.Name));
+            }
+        }
         int done = 0;
         if (segments is not null)
         {
@@ -90,9 +106,6 @@ public static class WeightOnlyQuantizer
         }
         else
         {
-            // The next layer's weight is read from disk while this one is quantized (one weight ahead:
-            // reading and rounding overlap, memory grows by one weight at most).
-            Task<float[]>? ahead = layers.Count > 0 ? Task.Run(layers[0].ReadWeight) : null;
             for (int i = 0; i < layers.Count; i++)
             {
                 var w = ahead!.GetAwaiter().GetResult();
@@ -117,7 +130,7 @@ public static class WeightOnlyQuantizer
             if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, written, q, options.Symmetric);
             else BlockedQdqWriter.Write(scope, written, q, options.Symmetric);
             NodeKit.RemoveReplaced(scope, layer.Replaced);
-            spill?.Offload(scope);
+            spill?.Offload(scope, ExternalData.SideFileThresholdBytes);
             if (spill is not null) LargeGarbage.ReleaseOverBudget();
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
@@ -135,6 +148,13 @@ public static class WeightOnlyQuantizer
         ModelStamp.Apply(model, recipe, calibration is null || (stats is null && segments is null) ? null
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
         return new ModeResult(model, "weight-only", recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Initializers that only the layers' replaced nodes read (weights, fused biases): the output drops them.</summary>
+    static HashSet<string> Dropped(Graph g, List<LinearLayer> layers)
+    {
+        var replaced = layers.SelectMany(l => l.Replaced).ToHashSet();
+        return replaced.SelectMany(n => n.Input).Where(name => g.IsInitializer(name) && g.Consumers(name).All(replaced.Contains)).ToHashSet();
     }
 
     /// <summary>
