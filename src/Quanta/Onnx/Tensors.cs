@@ -81,6 +81,17 @@ internal static class Tensors
         return result;
     }
 
+    /// <summary>A float16 tensor's values as stored, not widened (read from disk straight into the array when on disk).</summary>
+    public static Half[] ToHalves(TensorProto t)
+    {
+        if (t.DataType != DataTypes.Float16) throw new ArgumentException($"tensor '{t.Name}' is {DataTypes.Name(t.DataType)}, not float16", nameof(t));
+        long n = ElementCount(t);
+        if (!HasBytes(t)) return t.Int32Data.Select(v => BitConverter.UInt16BitsToHalf((ushort)v)).ToArray();
+        var result = GC.AllocateUninitializedArray<Half>(checked((int)n)); // every element is filled (the length is checked)
+        CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
+        return result;
+    }
+
     /// <summary>
     /// The first <paramref name="count"/> values of a float32 tensor, read without the rest (a cheap
     /// look before deciding to read a large on-disk tensor whole).
