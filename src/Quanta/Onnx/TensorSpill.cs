@@ -106,7 +106,7 @@ internal sealed partial class TensorSpill
             foreach (var spill in Spills)
             {
                 if (spill._path is not { } path || spill._written.Count == 0 || !placed.TryGetValue(path, out var tensors)) continue;
-                int inPlace = tensors.Count(p => p.At == p.Offset && spill._written.GetValueOrDefault(p.At, -1) == p.Length);
+                int inPlace = tensors.Where(p => p.At == p.Offset && spill._written.GetValueOrDefault(p.At, -1) == p.Length).Select(p => p.At).Distinct().Count();
                 if (inPlace != spill._written.Count) continue; // a tensor the side file does not take, or one that would move
                 spill._stream!.Flush();
                 if (Link(path, dataPath) != 0) return null;
