@@ -109,7 +109,7 @@ internal sealed partial class TensorSpill
                 int inPlace = tensors.Where(p => p.At == p.Offset && spill._written.GetValueOrDefault(p.At, -1) == p.Length).Select(p => p.At).Distinct().Count();
                 if (inPlace != spill._written.Count) continue; // a tensor the side file does not take, or one that would move
                 spill._stream!.Flush();
-                if (Link(path, dataPath) != 0) return null;
+                if (!TryLink(path, dataPath)) return null;
                 spill._stream.Dispose();
                 spill._stream = null;
                 spill._written.Clear();
@@ -117,6 +117,14 @@ internal sealed partial class TensorSpill
             }
             return null;
         }
+    }
+
+    /// <summary>link(2); false when it fails (EXDEV: another file system) or the C library cannot be loaded.</summary>
+    static bool TryLink(string existing, string created)
+    {
+        try { return Link(existing, created) == 0; }
+        catch (DllNotFoundException) { return false; }
+        catch (EntryPointNotFoundException) { return false; }
     }
 
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
