@@ -22,6 +22,8 @@ internal static class ExternalData
     const int Alignment = 4096; // lets runtimes memory-map large tensors
     /// <summary>External tensors below this are read at load (shape constants, norms, biases); larger ones stay on disk.</summary>
     public const long LazyThresholdBytes = 64 * 1024;
+    /// <summary>In-memory tensors at least this large go to the side file when a model is saved with external data (<see cref="SaveOptions"/>).</summary>
+    public const long SideFileThresholdBytes = 1024;
     const int CopyChunk = 16 << 20;
 
     public static IEnumerable<TensorProto> AllTensors(GraphProto graph)
@@ -168,7 +170,7 @@ internal static class ExternalData
         }
     }
 
-    static (string File, long Offset, long Length) Place(TensorProto t)
+    internal static (string File, long Offset, long Length) Place(TensorProto t)
     {
         if (!IsOnDisk(t)) throw new InvalidOperationException($"tensor '{t.Name}' is not an on-disk tensor");
         return (Entry(t, "location")!, long.Parse(Entry(t, "offset")!), long.Parse(Entry(t, "length")!));
@@ -208,28 +210,61 @@ internal static class ExternalData
 
     static string Relative(string folder, string file) => Path.GetRelativePath(folder, file);
 
+    /// <summary>Where a tensor goes in a side file: its offset and length there.</summary>
+    internal readonly record struct Placement(TensorProto Tensor, long Offset, long Length);
+
     /// <summary>
-    /// Moves tensors of at least <paramref name="threshold"/> bytes into <paramref name="dataPath"/>:
-    /// in-memory ones are written from raw_data, on-disk ones copied across in slices, so the
-    /// side file is written without ever holding more than one slice of a large tensor.
+    /// The side file's layout: every on-disk tensor and every in-memory one of at least
+    /// <paramref name="threshold"/> bytes, in the model's order, each at the next aligned offset.
     /// </summary>
-    public static void Write(ModelProto model, string dataPath, string location, long threshold)
+    public static List<Placement> Layout(ModelProto model, long threshold)
     {
-        using var stream = File.Create(dataPath);
-        byte[]? slice = null;
+        var layout = new List<Placement>();
+        long end = 0;
         foreach (var t in AllTensors(model.Graph))
         {
             bool onDisk = IsOnDisk(t);
             long length = onDisk ? Place(t).Length : t.RawData.Length;
             if (!onDisk && (!t.HasRawData || length < threshold)) continue;
-            long offset = (stream.Position + Alignment - 1) / Alignment * Alignment;
-            stream.SetLength(Math.Max(stream.Length, offset));
-            stream.Position = offset;
-            if (onDisk) CopyFromDisk(t, stream, slice ??= new byte[CopyChunk]);
-            else stream.Write(t.RawData.Span);
-            PointAt(t, location, offset, length);
+            long offset = Aligned(end);
+            layout.Add(new Placement(t, offset, length));
+            end = offset + length;
         }
+        return layout;
     }
+
+    internal static long Aligned(long position) => (position + Alignment - 1) / Alignment * Alignment;
+
+    /// <summary>
+    /// Moves tensors of at least <paramref name="threshold"/> bytes into <paramref name="dataPath"/>:
+    /// in-memory ones are written from raw_data, on-disk ones copied across in slices, so the
+    /// side file is written without ever holding more than one slice of a large tensor.
+    /// A spill file already laid out as this side file becomes it (<see cref="TensorSpill.TryAdopt"/>):
+    /// then only the tensors it lacks are written, into its gaps. Returns true in that case.
+    /// </summary>
+    public static bool Write(ModelProto model, string dataPath, string location, long threshold)
+    {
+        var layout = Layout(model, threshold);
+        string? adopted = TensorSpill.TryAdopt(layout, dataPath);
+        using (var stream = adopted is null ? File.Create(dataPath) : new FileStream(dataPath, FileMode.Open, FileAccess.Write))
+        {
+            byte[]? slice = null;
+            foreach (var (t, offset, _) in layout)
+            {
+                bool onDisk = IsOnDisk(t);
+                if (onDisk && adopted is not null && Place(t) is var (file, at, _) && file == adopted && at == offset) continue; // already in place
+                stream.SetLength(Math.Max(stream.Length, offset));
+                stream.Position = offset;
+                if (onDisk) CopyFromDisk(t, stream, slice ??= new byte[CopyChunk]);
+                else stream.Write(t.RawData.Span);
+            }
+        }
+        foreach (var (t, offset, length) in layout) PointAt(t, location, offset, length);
+        return adopted is not null;
+    }
+
+    /// <summary>Copies an on-disk tensor's bytes to <paramref name="destination"/> at its position, in slices.</summary>
+    internal static void CopyFromDisk(TensorProto t, Stream destination) => CopyFromDisk(t, destination, new byte[CopyChunk]);
 
     static void CopyFromDisk(TensorProto t, Stream destination, byte[] slice)
     {

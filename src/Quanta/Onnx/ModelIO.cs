@@ -7,7 +7,7 @@ namespace Quanta.Onnx;
 /// <summary>How a model is written.</summary>
 /// <param name="ExternalData">Write large tensors to a side file ("OUT.data") even when the model would fit in one protobuf.</param>
 /// <param name="ExternalThresholdBytes">Tensors at least this large go to the side file when external data is used.</param>
-public sealed record SaveOptions(bool ExternalData = false, long ExternalThresholdBytes = 1024);
+public sealed record SaveOptions(bool ExternalData = false, long ExternalThresholdBytes = Onnx.ExternalData.SideFileThresholdBytes);
 
 /// <summary>
 /// Reading and writing ONNX files. Reading validates what it reads, so that a corrupt,
@@ -53,8 +53,11 @@ internal static class ModelIO
         return model;
     }
 
-    /// <summary>Writes the model atomically; large models (or <see cref="SaveOptions.ExternalData"/>) put tensors in "OUT.data".</summary>
-    public static void Save(Model model, string path, SaveOptions? options = null)
+    /// <summary>
+    /// Writes the model atomically; large models (or <see cref="SaveOptions.ExternalData"/>) put tensors in "OUT.data".
+    /// Returns true when a streaming pass's spill file became "OUT.data" rather than being copied (<see cref="TensorSpill.TryAdopt"/>).
+    /// </summary>
+    public static bool Save(Model model, string path, SaveOptions? options = null)
     {
         options ??= new SaveOptions();
         string full = Path.GetFullPath(path);
@@ -66,16 +69,12 @@ internal static class ModelIO
         bool external = options.ExternalData || model.Graph.InitializerBytes() > ProtobufLimit || ExternalData.AnyOnDisk(model.Proto);
         var proto = model.Proto.Clone(); // cheap: tensor bytes are shared, not copied
         ExternalData.DropStaleEntries(proto);
-        string? dataTemp = null, dataFinal = null;
-        if (external)
-        {
-            dataFinal = full + ".data";
-            dataTemp = TempName(dataFinal);
-            ExternalData.Write(proto, dataTemp, Path.GetFileName(dataFinal), options.ExternalThresholdBytes);
-        }
+        string? dataTemp = external ? TempName(full + ".data") : null, dataFinal = external ? full + ".data" : null;
         string temp = TempName(full);
+        bool adopted = false;
         try
         {
+            if (external) adopted = ExternalData.Write(proto, dataTemp!, Path.GetFileName(dataFinal!), options.ExternalThresholdBytes);
             using (var stream = File.Create(temp)) proto.WriteTo(stream);
             if (dataTemp is not null) File.Move(dataTemp, dataFinal!, overwrite: true);
             File.Move(temp, full, overwrite: true);
@@ -83,8 +82,9 @@ internal static class ModelIO
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
-            if (dataTemp is not null && File.Exists(dataTemp)) File.Delete(dataTemp);
+            if (dataTemp is not null && File.Exists(dataTemp)) File.Delete(dataTemp); // an adopted spill keeps its own name
         }
+        return adopted;
     }
 
     /// <summary>The bytes of a model that fits in one protobuf (what ONNX Runtime loads from memory), on-disk tensors read in.</summary>

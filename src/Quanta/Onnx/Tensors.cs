@@ -34,7 +34,10 @@ internal static class Tensors
     public static float[] ToFloats(TensorProto t)
     {
         long n = ElementCount(t);
-        var result = new float[n];
+        // Raw or on-disk bytes fill every element (their length is checked against the shape), so a
+        // streamed layer's weight is not zeroed first: that was a pass over hundreds of MB per model.
+        bool filled = HasBytes(t) && (t.DataType == DataTypes.Float || (t.DataType is DataTypes.Float16 or DataTypes.BFloat16 && ExternalData.IsOnDisk(t)));
+        var result = filled ? GC.AllocateUninitializedArray<float>(checked((int)n)) : new float[n];
         switch (t.DataType)
         {
             case DataTypes.Float:
@@ -75,6 +78,17 @@ internal static class Tensors
             default:
                 throw QuantaException.BadInput($"tensor '{t.Name}': cannot read {DataTypes.Name(t.DataType)} values as float");
         }
+        return result;
+    }
+
+    /// <summary>A float16 tensor's values as stored, not widened (read from disk straight into the array when on disk).</summary>
+    public static Half[] ToHalves(TensorProto t)
+    {
+        if (t.DataType != DataTypes.Float16) throw new ArgumentException($"tensor '{t.Name}' is {DataTypes.Name(t.DataType)}, not float16", nameof(t));
+        long n = ElementCount(t);
+        if (!HasBytes(t)) return t.Int32Data.Select(v => BitConverter.UInt16BitsToHalf((ushort)v)).ToArray();
+        var result = GC.AllocateUninitializedArray<Half>(checked((int)n)); // every element is filled (the length is checked)
+        CopyRaw(t, MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }
 

@@ -66,4 +66,20 @@ public class RtnQuantizerTests
                 for (int i = start; i < start + len; i++) Assert.Equal(grid.Quantize(w[i * n + c], s, z), r.Q[c * k + i]);
             }
     }
+
+    [Theory]
+    [InlineData(4, 32, false, 40, 2500)]  // strips of 1024 columns and a short last one, a short last block
+    [InlineData(8, 16, true, 48, 17)]     // one strip narrower than the SIMD loop
+    [InlineData(2, 32, false, 64, 1024)]  // exactly one strip
+    public void AFloat16WeightQuantizesAsItsWidenedCopyDoes(int bits, int block, bool symmetric, int k, int n)
+    {
+        var stored = TinyModels.Random(k * n, seed: 11).Select(v => (Half)v).ToArray();
+        var widened = stored.Select(h => (float)h).ToArray();
+        var grid = new BlockGrid(bits, symmetric);
+        var expected = RtnQuantizer.Quantize(widened, k, n, block, grid);
+        var actual = RtnQuantizer.Quantize(stored, k, n, block, grid);
+        Assert.Equal(expected.Q, actual.Q);
+        Assert.Equal(expected.Scales, actual.Scales);
+        Assert.Equal(expected.Zeros, actual.Zeros);
+    }
 }

@@ -40,11 +40,60 @@ public class StreamingTests
         Assert.Contains(a.Graph.Initializers, ExternalData.IsOnDisk); // quantized tensors went to the spill file
         // Same file name in two folders: the side file's name is part of the protobuf.
         string streamedPath = folder.File("streamed/out.onnx"), inMemoryPath = folder.File("in-memory/out.onnx");
-        a.Save(streamedPath);
+        bool inPlace = ModelIO.Save(a, streamedPath);
         b.Save(inMemoryPath, new SaveOptions(ExternalData: true));
 
-        Assert.Equal(File.ReadAllBytes(inMemoryPath), File.ReadAllBytes(streamedPath));
-        Assert.Equal(File.ReadAllBytes(inMemoryPath + ".data"), File.ReadAllBytes(streamedPath + ".data"));
+        // The spill was laid out as the side file and became it, uncopied (a bfloat16 model's kept tensors are widened after the spill took them, so it is copied).
+        Assert.Equal(dataType != DataTypes.BFloat16, inPlace);
+        // Saved again, the tensors are copied out of the adopted file, which no save writes twice.
+        string again = folder.File("again/out.onnx");
+        Assert.False(ModelIO.Save(a, again));
+        foreach (var path in new[] { streamedPath, again })
+        {
+            Assert.Equal(File.ReadAllBytes(inMemoryPath), File.ReadAllBytes(path));
+            Assert.Equal(File.ReadAllBytes(inMemoryPath + ".data"), File.ReadAllBytes(path + ".data"));
+        }
+    }
+
+    [Fact]
+    public void AnAdoptedSpillStaysReadableAndAFailedSaveLeavesNoOutput()
+    {
+        using var folder = new TempFolder();
+        string input = folder.File("decoder.onnx");
+        DecoderModel.Write(input, Small, DataTypes.Float16);
+        var model = WeightOnlyQuantizer.Quantize(Model.Load(input), new WeightOnlyOptions()).Model;
+
+        // A save that fails after the spill was linked as its side file (here the model's own temporary
+        // file cannot be created) leaves neither output file nor temporary side file behind.
+        string failed = folder.File("failed/out.onnx");
+        Directory.CreateDirectory($"{failed}.tmp-{Environment.ProcessId}");
+        var error = Record.Exception(() => model.Save(failed));
+        Assert.True(error is IOException or UnauthorizedAccessException, $"{error}");
+        Assert.Equal([$"{failed}.tmp-{Environment.ProcessId}"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(failed)!));
+
+        // The spill file the model points into is intact: the next save copies it (an adopted file is never
+        // written again) and gives the bytes of the in-memory path, which ONNX Runtime runs.
+        string saved = folder.File("saved/out.onnx"), reference = folder.File("reference/out.onnx");
+        Assert.False(ModelIO.Save(model, saved));
+        var inMemory = Model.Load(input);
+        ExternalData.Inline(inMemory.Proto);
+        WeightOnlyQuantizer.Quantize(inMemory, new WeightOnlyOptions()).Model.Save(reference, new SaveOptions(ExternalData: true));
+        Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(saved));
+        Assert.Equal(File.ReadAllBytes(reference + ".data"), File.ReadAllBytes(saved + ".data"));
+        Assert.Equal(Logits(reference), Logits(saved));
+    }
+
+    [Fact]
+    public void AStreamedRunRefusedAtSaveExitsTwoWithOneLineAndWritesNothing()
+    {
+        using var folder = new TempFolder();
+        string input = folder.File("decoder.onnx");
+        DecoderModel.Write(input, Small, DataTypes.Float16);
+        string output = Path.Combine(Path.GetDirectoryName(input)!, "missing", "out.onnx");
+        var r = Quanta.Tests.Cli.CliRunner.Run("quantize", input, "-o", output, "--mode", "weight-only");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("output folder does not exist", Quanta.Tests.Cli.CliRunner.SingleErrorLine(r));
+        Assert.Equal([input, input + ".data"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(input)!).Order());
     }
 
     [Theory]

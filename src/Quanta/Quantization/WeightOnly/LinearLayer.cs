@@ -12,10 +12,11 @@ namespace Quanta.Quantization.WeightOnly;
 /// The weight is read only when <see cref="ReadWeight"/> is called, so finding every layer of a
 /// model costs no memory and a streaming pass holds one layer's weight at a time.
 /// <see cref="ElementType"/> is the layer's float type (float, float16 or bfloat16), in which
-/// scales and biases are written back.
+/// scales and biases are written back. <see cref="ReadFloat16"/> reads a float16 MatMul weight as stored
+/// (null for other weights, and for weights rewritten before quantization).
 /// </summary>
 sealed record LinearLayer(NodeProto Node, string Input, int K, int N, float[]? Bias, string Output, NodeProto[] Replaced, int ElementType,
-    Func<float[]> ReadWeight)
+    Func<float[]> ReadWeight, Func<Half[]>? ReadFloat16 = null)
 {
     public string Name => Node.Name.Length > 0 ? Node.Name : Node.Output[0];
 
@@ -37,11 +38,12 @@ sealed record LinearLayer(NodeProto Node, string Input, int K, int N, float[]? B
         if (w.Dims.Count != 2) return (null, $"weight has rank {w.Dims.Count} (2-D weights only)");
         int k = (int)w.Dims[0], n = (int)w.Dims[1];
         float[] Read() => Tensors.ToFloats(w);
+        Func<Half[]>? stored = w.DataType == DataTypes.Float16 ? () => Tensors.ToHalves(w) : null;
         if (fuseBias && NodeKit.SoleConsumer(g, node.Output[0]) is { } add && NodeKit.Is(add, "Add")
             && NodeKit.OtherInput(add, node.Output[0]) is { } other && Constant(g, other) is { } b && b.DataType == w.DataType
             && Tensors.ElementCount(b) == n && b.Dims.Take(b.Dims.Count - 1).All(d => d == 1))
-            return (new LinearLayer(node, node.Input[0], k, n, Tensors.ToFloats(b), add.Output[0], [node, add], w.DataType, Read), null);
-        return (new LinearLayer(node, node.Input[0], k, n, null, node.Output[0], [node], w.DataType, Read), null);
+            return (new LinearLayer(node, node.Input[0], k, n, Tensors.ToFloats(b), add.Output[0], [node, add], w.DataType, Read, stored), null);
+        return (new LinearLayer(node, node.Input[0], k, n, null, node.Output[0], [node], w.DataType, Read, stored), null);
     }
 
     static (LinearLayer?, string?) FromGemm(Graph g, NodeProto node)

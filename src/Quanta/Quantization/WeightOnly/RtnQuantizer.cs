@@ -12,29 +12,33 @@ namespace Quanta.Quantization.WeightOnly;
 /// for its min/max and one for its codes (w/s + z, round, clamp, narrow to bytes), in registers:
 /// six library calls per row, each a pass over a scratch array, cost twice the time.
 /// Every value goes through the same float operations as <see cref="BlockGrid.Quantize"/>, so the
-/// result is the same bit for bit.
+/// result is the same bit for bit. A float16 weight is quantized as stored: each strip of a block's rows
+/// is widened (exactly) into a cache-sized scratch, so no float copy of the whole weight is made.
 /// </summary>
 internal static class RtnQuantizer
 {
     const int ColumnStrip = 1024;
 
     /// <param name="w">Row-major [K, N].</param>
-    public static BlockwiseWeight Quantize(ReadOnlySpan<float> w, int k, int n, int blockSize, BlockGrid grid)
+    public static unsafe BlockwiseWeight Quantize(ReadOnlySpan<float> w, int k, int n, int blockSize, BlockGrid grid)
+    {
+        fixed (float* p = w) return Quantize((IntPtr)p, half: false, k, n, blockSize, grid);
+    }
+
+    /// <param name="w">Row-major [K, N], float16 as stored.</param>
+    public static unsafe BlockwiseWeight Quantize(ReadOnlySpan<Half> w, int k, int n, int blockSize, BlockGrid grid)
+    {
+        fixed (Half* p = w) return Quantize((IntPtr)p, half: true, k, n, blockSize, grid);
+    }
+
+    static BlockwiseWeight Quantize(IntPtr weights, bool half, int k, int n, int blockSize, BlockGrid grid)
     {
         var r = BlockwiseWeight.Empty(k, n, blockSize, grid);
-        unsafe
+        Parallel.For(0, r.Blocks, () => new Scratch(n, blockSize, half), (b, _, scratch) =>
         {
-            fixed (float* p = w)
-            {
-                var weights = (IntPtr)p;
-                Parallel.For(0, r.Blocks, () => new Scratch(n, blockSize), (b, _, scratch) =>
-                {
-                    var all = new ReadOnlySpan<float>((float*)weights, k * n);
-                    QuantizeBlockRow(all, k, n, b, blockSize, grid, r, scratch);
-                    return scratch;
-                }, _ => { });
-            }
-        }
+            QuantizeBlockRow(weights, half, k, n, b, blockSize, grid, r, scratch);
+            return scratch;
+        }, _ => { });
         return r;
     }
 
@@ -70,33 +74,29 @@ internal static class RtnQuantizer
         public readonly float[] Scale = new float[blockSize], Zero = new float[blockSize];
     }
 
-    sealed class Scratch(int n, int blockSize)
+    sealed class Scratch(int n, int blockSize, bool half)
     {
         public readonly float[] Lo = new float[n], Hi = new float[n], Scale = new float[n], Zero = new float[n];
         public readonly byte[] Tile = new byte[blockSize * n];
+        /// <summary>A float16 weight's strip of block rows, widened.</summary>
+        public readonly float[] Strip = half ? new float[blockSize * Math.Min(ColumnStrip, n)] : [];
     }
 
-    static void QuantizeBlockRow(ReadOnlySpan<float> w, int k, int n, int b, int blockSize, BlockGrid grid, BlockwiseWeight r, Scratch s)
+    static unsafe void QuantizeBlockRow(IntPtr weights, bool half, int k, int n, int b, int blockSize, BlockGrid grid, BlockwiseWeight r, Scratch s)
     {
         int start = b * blockSize, len = Math.Min(blockSize, k - start);
         // A strip of columns at a time, so its rows are still in cache when the codes read them again
         // (a block of lm_head's rows is 4 MB; a strip of 1024 columns, 128 KB).
         for (int c0 = 0; c0 < n; c0 += ColumnStrip)
         {
-            int width = Math.Min(ColumnStrip, n - c0);
-            Span<float> lo = s.Lo.AsSpan(c0, width), hi = s.Hi.AsSpan(c0, width), scales = s.Scale.AsSpan(c0, width), zeros = s.Zero.AsSpan(c0, width);
-            w.Slice(start * n + c0, width).CopyTo(lo);
-            w.Slice(start * n + c0, width).CopyTo(hi);
-            for (int i = 1; i < len; i++) MinMax(w.Slice((start + i) * n + c0, width), lo, hi);
-            for (int c = 0; c < width; c++)
+            int width = Math.Min(ColumnStrip, n - c0), span = (len - 1) * n + width;
+            if (!half) QuantizeStrip(new ReadOnlySpan<float>((float*)weights + (long)start * n + c0, span), n, len, n, c0, width, b, grid, r, s);
+            else
             {
-                var (scale, zero) = grid.Params(lo[c], hi[c]);
-                scales[c] = scale;
-                zeros[c] = zero;
-                r.Scales[(c0 + c) * r.Blocks + b] = scale;
-                r.Zeros[(c0 + c) * r.Blocks + b] = zero;
+                var stored = new ReadOnlySpan<Half>((Half*)weights + (long)start * n + c0, span);
+                for (int i = 0; i < len; i++) TensorPrimitives.ConvertToSingle(stored.Slice(i * n, width), s.Strip.AsSpan(i * width, width));
+                QuantizeStrip(s.Strip, width, len, n, c0, width, b, grid, r, s);
             }
-            for (int i = 0; i < len; i++) Codes(w.Slice((start + i) * n + c0, width), scales, zeros, grid.QMax, s.Tile.AsSpan(i * n + c0, width));
         }
         // The tile is [rows of the block, N]; Q is column-major: each column's rows are contiguous.
         ref byte tile = ref MemoryMarshal.GetArrayDataReference(s.Tile);
@@ -106,6 +106,27 @@ internal static class RtnQuantizer
             ref byte column = ref Unsafe.Add(ref q, (nint)c * k + start);
             for (int i = 0; i < len; i++) Unsafe.Add(ref column, i) = Unsafe.Add(ref tile, i * n + c);
         }
+    }
+
+    /// <summary>
+    /// Scales, zero points and codes of columns c0…c0+width of one block: row i of the block's strip is
+    /// <c>w[i·stride …]</c> (the weight itself, or a float16 weight's strip widened).
+    /// </summary>
+    static void QuantizeStrip(ReadOnlySpan<float> w, int stride, int len, int n, int c0, int width, int b, BlockGrid grid, BlockwiseWeight r, Scratch s)
+    {
+        Span<float> lo = s.Lo.AsSpan(c0, width), hi = s.Hi.AsSpan(c0, width), scales = s.Scale.AsSpan(c0, width), zeros = s.Zero.AsSpan(c0, width);
+        w[..width].CopyTo(lo);
+        w[..width].CopyTo(hi);
+        for (int i = 1; i < len; i++) MinMax(w.Slice(i * stride, width), lo, hi);
+        for (int c = 0; c < width; c++)
+        {
+            var (scale, zero) = grid.Params(lo[c], hi[c]);
+            scales[c] = scale;
+            zeros[c] = zero;
+            r.Scales[(c0 + c) * r.Blocks + b] = scale;
+            r.Zeros[(c0 + c) * r.Blocks + b] = zero;
+        }
+        for (int i = 0; i < len; i++) Codes(w.Slice(i * stride, width), scales, zeros, grid.QMax, s.Tile.AsSpan(i * n + c0, width));
     }
 
     /// <summary><c>lo = min(lo, row)</c> and <c>hi = max(hi, row)</c> elementwise, in one pass.</summary>

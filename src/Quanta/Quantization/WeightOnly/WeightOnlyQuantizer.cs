@@ -78,9 +78,27 @@ public static class WeightOnlyQuantizer
         // Layer by layer: read one weight (from disk when the model has external data), quantize it,
         // write its nodes, and move the new tensors to the spill file, so memory never holds more
         // than one layer's weight whatever the model size. In-memory models take the same loop.
+        // Without calibration, the next layer's weight is read from disk while this one is quantized (one
+        // weight ahead: reading and rounding overlap, memory grows by one weight at most); the first one
+        // while the spill takes the tensors the output keeps. Round to nearest reads a float16 weight as
+        // stored (RtnQuantizer widens it a strip at a time): half the bytes of a float copy.
+        LayerWeight Read(LinearLayer l) => options.Algorithm == WeightOnlyAlgorithm.Rtn && l.ReadFloat16 is { } stored ? new(null, stored()) : new(l.ReadWeight(), null);
+        Task<LayerWeight>? ahead = segments is null && layers.Count > 0 ? Task.Run(() => Read(layers[0])) : null;
         var spill = TensorSpill.For(model);
-        if (spill is not null) LargeGarbage.Release(); // the embedding step's float copies of its tables
         bool bfloat16 = BFloat16Widening.Applies(model);
+        if (spill is not null)
+        {
+            LargeGarbage.Release(); // the embedding step's float copies of its tables
+            // The tensors the output keeps go to the spill first, in the graph's order, then each layer's
+            // new ones as it is written: the spill is then laid out as the output's side file and becomes
+            // it at save, with nothing copied. (A bfloat16 model's kept tensors are widened after the loop,
+            // so their copies would be wasted: there the side file is written by copy.)
+            if (!bfloat16)
+            {
+                var dropped = Dropped(g, layers);
+                spill.Offload(g, ExternalData.SideFileThresholdBytes, keepFromDisk: t => !dropped.Contains(t.Name));
+            }
+        }
         int done = 0;
         if (segments is not null)
         {
@@ -90,34 +108,33 @@ public static class WeightOnlyQuantizer
         }
         else
         {
-            // The next layer's weight is read from disk while this one is quantized (one weight ahead:
-            // reading and rounding overlap, memory grows by one weight at most).
-            Task<float[]>? ahead = layers.Count > 0 ? Task.Run(layers[0].ReadWeight) : null;
             for (int i = 0; i < layers.Count; i++)
             {
                 var w = ahead!.GetAwaiter().GetResult();
-                ahead = i + 1 < layers.Count ? Task.Run(layers[i + 1].ReadWeight) : null;
+                var next = i + 1 < layers.Count ? layers[i + 1] : null;
+                ahead = next is null ? null : Task.Run(() => Read(next));
                 QuantizeLayer(layers[i], stats?.GetValueOrDefault(layers[i].Input)?.Hessian, w);
             }
         }
 
-        void QuantizeLayer(LinearLayer layer, double[]? hessian, float[]? weight = null)
+        void QuantizeLayer(LinearLayer layer, double[]? hessian, LayerWeight? weight = null)
         {
             var scope = scopeOf[layer.Node];
             var grid = GridOf(layer);
-            var w = weight ?? layer.ReadWeight();
-            var q = options.Algorithm switch
+            var (w, stored) = weight ?? new(layer.ReadWeight(), null);
+            var q = (options.Algorithm, stored) switch
             {
-                WeightOnlyAlgorithm.Hqq => HqqQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
-                WeightOnlyAlgorithm.Gptq => GptqQuantizer.Quantize(w, layer.K, layer.N, hessian!, options.BlockSize, grid, options.GptqDamp),
-                _ => RtnQuantizer.Quantize(w, layer.K, layer.N, options.BlockSize, grid),
+                (_, { } float16) => RtnQuantizer.Quantize(float16, layer.K, layer.N, options.BlockSize, grid), // only round to nearest reads one
+                (WeightOnlyAlgorithm.Hqq, _) => HqqQuantizer.Quantize(w!, layer.K, layer.N, options.BlockSize, grid, options.HqqIterations),
+                (WeightOnlyAlgorithm.Gptq, _) => GptqQuantizer.Quantize(w!, layer.K, layer.N, hessian!, options.BlockSize, grid, options.GptqDamp),
+                _ => RtnQuantizer.Quantize(w!, layer.K, layer.N, options.BlockSize, grid),
             };
             // ONNX Runtime has no bfloat16 MatMulNBits/DequantizeLinear on CPU: such layers get float scales (and the model float compute, below).
             var written = layer.ElementType == DataTypes.BFloat16 ? layer with { ElementType = DataTypes.Float } : layer;
             if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, written, q, options.Symmetric);
             else BlockedQdqWriter.Write(scope, written, q, options.Symmetric);
             NodeKit.RemoveReplaced(scope, layer.Replaced);
-            spill?.Offload(scope);
+            spill?.Offload(scope, ExternalData.SideFileThresholdBytes);
             if (spill is not null) LargeGarbage.ReleaseOverBudget();
             converted[layer.Node.OpType] = converted.GetValueOrDefault(layer.Node.OpType) + 1;
             progress?.Report(new WorkProgress("quantizing weights", ++done, layers.Count));
@@ -135,6 +152,16 @@ public static class WeightOnlyQuantizer
         ModelStamp.Apply(model, recipe, calibration is null || (stats is null && segments is null) ? null
             : $"{calibration.Description}; {calibration.Count} samples, seed {options.Seed}");
         return new ModeResult(model, "weight-only", recipe, converted, kept, notes, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>A layer's weight as read for its quantizer: float values, or (round to nearest of a float16 weight) the stored float16 ones.</summary>
+    readonly record struct LayerWeight(float[]? Values, Half[]? Stored);
+
+    /// <summary>Initializers that only the layers' replaced nodes read (weights, fused biases): the output drops them.</summary>
+    static HashSet<string> Dropped(Graph g, List<LinearLayer> layers)
+    {
+        var replaced = layers.SelectMany(l => l.Replaced).ToHashSet();
+        return replaced.SelectMany(n => n.Input).Where(name => g.IsInitializer(name) && g.Consumers(name).All(replaced.Contains)).ToHashSet();
     }
 
     /// <summary>
@@ -159,7 +186,7 @@ public static class WeightOnlyQuantizer
             var (input, isFolded) = AwqFold.Apply(g, group.Key, members.Count, s);
             if (isFolded) folded++; else multiplied++;
             // The scaled weight is made when the layer is quantized, so a streamed model still holds one weight at a time.
-            result.AddRange(members.Select(l => l with { Input = input, ReadWeight = () => Scaled(l, s) }));
+            result.AddRange(members.Select(l => l with { Input = input, ReadWeight = () => Scaled(l, s), ReadFloat16 = null }));
         }
         alphas.Sort();
         ratios.Sort();
