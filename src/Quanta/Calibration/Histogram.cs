@@ -79,9 +79,13 @@ public sealed class Histogram
     /// percentiles and divergences need. A batch observed in pieces samples exactly the values the whole
     /// batch would when each piece starts where the whole batch's stride lands in it.
     /// </summary>
-    public void Add(ReadOnlySpan<float> values, int sampleStride, int firstSample = 0)
+    public void Add(ReadOnlySpan<float> values, int sampleStride, int firstSample = 0) =>
+        Add(values, sampleStride, firstSample, FiniteStats.MinMax(values));
+
+    /// <summary>As above, with the values' finite min, max and count already measured (one pass serves several histograms).</summary>
+    public void Add(ReadOnlySpan<float> values, int sampleStride, int firstSample, (float Min, float Max, int Count) stats)
     {
-        var (mn, mx, n) = FiniteStats.MinMax(values);
+        var (mn, mx, n) = stats;
         if (n == 0) return;
         GrowTo(NeededExponent(Math.Max(-mn, mx)));
         Min = Math.Min(Min, mn);

@@ -24,18 +24,20 @@ internal sealed class SplitHistogram(HeldOutSplit split, int bins) : IObserver
 
     public void Observe(ReadOnlySpan<float> values)
     {
-        (split.InHeldOut ? HeldOut : Fit).Add(values, HistogramObserver.SampleStride(values.Length));
+        // One pass for min, max and count serves both histograms: on MobileNetV2 the second pass cost a fifth of auto's calibration.
+        var stats = FiniteStats.MinMax(values);
+        (split.InHeldOut ? HeldOut : Fit).Add(values, HistogramObserver.SampleStride(values.Length), 0, stats);
         var (offset, count, whole) = split.Piece;
         // Samples lie along the outermost axis, so a piece is a contiguous slice of the whole batch's values.
         if (count == whole || count <= 0 || values.Length % count != 0)
         {
-            All.Add(values, HistogramObserver.SampleStride(values.Length));
+            All.Add(values, HistogramObserver.SampleStride(values.Length), 0, stats);
             return;
         }
         long perSample = values.Length / count, wholeLength = perSample * whole;
         int stride = HistogramObserver.SampleStride((int)Math.Min(wholeLength, int.MaxValue));
         long start = perSample * offset;
-        All.Add(values, stride, (int)((stride - start % stride) % stride));
+        All.Add(values, stride, (int)((stride - start % stride) % stride), stats);
     }
 
     public (float Min, float Max) Range(QuantSpec spec) => (Math.Min(Fit.Min, HeldOut.Min), Math.Max(Fit.Max, HeldOut.Max));
