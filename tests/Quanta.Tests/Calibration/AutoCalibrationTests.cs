@@ -141,6 +141,32 @@ public class AutoCalibrationTests
         Assert.False(AutoCalibration.Ranks(agreeing, loud, byAgreement: false, 0));
     }
 
+    /// <summary>
+    /// Which outputs auto ranks by agreement: class scores per step ([N,T,C] of a single-output model, as a text
+    /// recogniser's) are; a model with a second output (a detector's boxes beside its scores) is ranked by SQNR.
+    /// </summary>
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Sequences_of_class_scores_rank_by_agreement_and_multi_output_models_by_sqnr(bool secondOutput, bool byAgreement)
+    {
+        using var dir = new TempDir();
+        var model = OutlierModel();
+        var g = model.Proto.Graph;
+        // logits [N, 10] → [N, 2, 5]: two steps of five classes.
+        g.Initializer.Add(Tensors.FromInt64s("steps", [3], [-1, 2, 5]));
+        var reshape = new NodeProto { OpType = "Reshape", Name = "reshape_steps" };
+        reshape.Input.AddRange(["logits", "steps"]);
+        reshape.Output.Add("per_step");
+        g.Node.Add(reshape);
+        g.Output.Clear();
+        g.Output.Add(Value("per_step", -1, 2, 5));
+        if (secondOutput) g.Output.Add(Value("hidden", -1, Hidden));
+        var r = StaticQuantizer.Quantize(new Model(model.Proto, "steps"), Open(Data(dir, "calib", 256, 1)), new QuantRecipe().Resolve(Hardware.Detect()));
+        Assert.Equal(byAgreement, r.Auto!.ByAgreement);
+        Assert.All(r.Auto.Trials.Where(t => t.Note == ""), t => Assert.InRange(t.Agreement, 0, 1));
+    }
+
     [Fact]
     public void Too_few_samples_to_hold_out_scores_the_calibration_samples()
     {
