@@ -34,7 +34,8 @@ internal static class WeightInit
             for (int k = 1; k <= GridSteps; k++)
             {
                 var s = absmax.mul(Of(k / (double)GridSteps / c.QMax)).unsqueeze(1);
-                var err = (w.div(s).round().clamp(Of((double)c.QMin), Of((double)c.QMax)).mul(s).sub(w)).square().sum(1);
+                var diff = w.div(s).round().clamp(Of((double)c.QMin), Of((double)c.QMax)).mul(s).sub(w);
+                var err = diff.mul(diff).sum(1); // not square(): it is pow(2) with an implicit Scalar
                 var better = err.lt(best);
                 best = where(better, err, best);
                 scale = where(better, s.squeeze(1), scale);
