@@ -44,7 +44,7 @@ sealed class DataFlags
     public readonly Option<string[]> Mean = CommonOptions.Many("--mean", "Mean subtracted after scaling pixels to [0,1]: one value or one per channel");
     public readonly Option<string[]> Std = CommonOptions.Many("--std", "Standard deviation divided after the mean: one value or one per channel");
     public readonly Option<string?> Size = new("--size") { Description = "Resize and centre-crop images to HxW (e.g. 224x224)" };
-    public readonly Option<string> Layout = new("--layout") { Description = "Input layout: nchw or nhwc", DefaultValueFactory = _ => "nchw" };
+    public readonly Option<Named<Layout>> Layout = EnumOption.Create("--layout", "Input layout of image data", Data.Layout.Nchw);
     public readonly Option<int> Channels = new("--channels") { Description = "Image channels: 1 (grey), 3 (RGB) or 0 (as stored)", DefaultValueFactory = _ => 0 };
     public readonly Option<int> Seed = new("--seed") { Description = "Seed for choosing subsets", DefaultValueFactory = _ => 0 };
     public readonly Option<int> Batch = new("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
@@ -66,12 +66,7 @@ sealed class DataFlags
             if (parts.Length != 2 || !int.TryParse(parts[0], out h) || !int.TryParse(parts[1], out w) || h <= 0 || w <= 0)
                 throw QuantaException.BadInput($"--size: expected HxW such as 224x224, got '{size}'");
         }
-        var layout = parse.GetValue(Layout)?.ToLowerInvariant() switch
-        {
-            "nchw" => Data.Layout.Nchw,
-            "nhwc" => Data.Layout.Nhwc,
-            var other => throw QuantaException.BadInput($"--layout: expected nchw or nhwc, got '{other}'"),
-        };
+        var layout = parse.GetValue(Layout).Value;
         int channels = parse.GetValue(Channels);
         if (channels is not (0 or 1 or 3)) throw QuantaException.BadInput("--channels: expected 0, 1 or 3");
         return new Preprocessing(mean, std, h, w, layout, channels);

@@ -20,6 +20,7 @@ public sealed class TypedOptionTests
     [InlineData("eval", "--metric", "f1", "top1, agreement, cosine, sqnr, perplexity")]
     [InlineData("tune", "--metric", "perplexity", "expected top1, agreement, cosine, sqnr, got")]   // perplexity is eval's alone
     [InlineData("sensitivity", "--metric", "bleu", "expected top1, agreement, cosine, sqnr, got")]
+    [InlineData("eval", "--layout", "chwn", "expected nchw, nhwc, got")]
     public void An_unknown_value_is_bad_input_listing_the_enum_names(string verb, string flag, string value, string expected)
     {
         string model = TestData.Model("fmnist_cnn.onnx"), train = TestData.DemoDir + "/fashion-mnist:train", test = TestData.DemoDir + "/fashion-mnist:test";
@@ -69,6 +70,7 @@ public sealed class TypedOptionTests
     [InlineData("qat", "--weights", "uniform")]
     [InlineData("qat", "--optimizer", "sgd")]
     [InlineData("qat", "--method", "minmax")]
+    [InlineData("eval", "--layout", "nchw")]
     public void Help_shows_an_enum_default_by_the_name_users_type(string verb, string flag, string name)
     {
         var r = CliRunner.Run(verb, "--help");
