@@ -7,7 +7,8 @@ namespace Quanta.Runtime;
 /// Synthetic inputs for a benchmark, of the types and shapes the model declares: the batch axis
 /// at the size asked for (or the model's fixed batch), symbolic dimensions from
 /// <c>--shape name=1x64</c>. Floats are uniform in [-1, 1); integers are 1 and booleans true, which
-/// every embedding table, mask and type-id input accepts.
+/// every embedding table, mask and type-id input accepts. A decoder's attention mask, positions and
+/// key/value cache follow <c>input_ids</c>' shape, the cache empty (a prompt step).
 /// </summary>
 internal static class BenchInputs
 {
@@ -19,8 +20,10 @@ internal static class BenchInputs
         return batch;
     }
 
-    public static long[] Shape(ModelInput input, int batch, IReadOnlyDictionary<string, long[]> shapes)
+    /// <param name="tokens">The token ids' shape, when the model is a decoder whose mask and cache inputs are filled as for a first step (<see cref="FirstStepInputs"/>).</param>
+    public static long[] Shape(ModelInput input, int batch, IReadOnlyDictionary<string, long[]> shapes, long[]? tokens = null)
     {
+        if (!shapes.ContainsKey(input.Name) && tokens is not null && FirstStepInputs.Shape(input, tokens) is { } firstStep) return firstStep;
         if (shapes.TryGetValue(input.Name, out var given))
         {
             if (input.Dims is { } declared && declared.Length != given.Length)
@@ -47,9 +50,12 @@ internal static class BenchInputs
         var values = new List<OrtValue>();
         try
         {
+            // A decoder's mask and cache follow its token ids' shape (an empty cache: a prompt step), unless --shape gives them.
+            var ids = inputs.All.FirstOrDefault(i => i.Name == "input_ids");
+            var tokens = ids is null ? null : Shape(ids, batch, shapes);
             foreach (var input in inputs.All)
             {
-                var shape = Shape(input, batch, shapes);
+                var shape = Shape(input, batch, shapes, tokens);
                 long n = 1;
                 foreach (var d in shape) n *= d;
                 values.Add(input.ElementType switch

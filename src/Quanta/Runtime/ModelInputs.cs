@@ -52,8 +52,8 @@ public sealed class ModelInputs
     public int BatchSize(int requested, IDataset data)
     {
         if (requested <= 0) throw QuantaException.BadInput($"batch size must be positive, got {requested}");
-        var first = data.Batches(FixedBatch ?? 1).FirstOrDefault()
-            ?? throw QuantaException.BadInput($"{data.Description}: no samples");
+        var first = Complete(data.Batches(FixedBatch ?? 1).FirstOrDefault()
+            ?? throw QuantaException.BadInput($"{data.Description}: no samples"));
         foreach (var v in Bind(first)) v.Dispose();
         int size = requested;
         foreach (var input in All)
@@ -72,11 +72,37 @@ public sealed class ModelInputs
     public string[] Names { get; }
 
     /// <summary>
-    /// OrtValues for every model input from <paramref name="batch"/>, in <see cref="Names"/> order;
+    /// <paramref name="batch"/> with an array for every input it can feed: an unnamed array named after the input
+    /// it feeds, and the inputs of a decoder's generation step that the data leaves out filled as for the
+    /// first step (<see cref="FirstStepInputs"/>). Arrays the data gives are never replaced.
+    /// </summary>
+    public Batch Complete(Batch batch)
+    {
+        var inputs = batch.Inputs.ToList();
+        int unnamed = inputs.FindIndex(t => t.Name is null);
+        if (unnamed >= 0 && TokenInput() is { } target) inputs[unnamed] = inputs[unnamed] with { Name = target.Name };
+        var tokens = inputs.Find(t => t.Name == "input_ids") ?? (TokenInput() is { } ids ? inputs.Find(t => t.Name == ids.Name) : null);
+        if (tokens is null) return unnamed >= 0 ? new Batch { Inputs = inputs, Labels = batch.Labels } : batch;
+        foreach (var input in All)
+            if (!inputs.Exists(t => t.Name == input.Name) && FirstStepInputs.Fill(input, tokens) is { } filled) inputs.Add(filled);
+        return new Batch { Inputs = inputs, Labels = batch.Labels };
+    }
+
+    /// <summary>The input an unnamed data array feeds: the only input, or the only one the data must give (the rest filled for a first step).</summary>
+    ModelInput? TokenInput()
+    {
+        if (All.Count == 1) return All[0];
+        var needed = All.Where(i => !FirstStepInputs.CanFill(i)).ToList();
+        return needed.Count == 1 ? needed[0] : null;
+    }
+
+    /// <summary>
+    /// OrtValues for every model input from <paramref name="batch"/> (see <see cref="Complete"/>), in <see cref="Names"/> order;
     /// the caller disposes them. Data that does not fit fails with one line naming the input.
     /// </summary>
     public OrtValue[] Bind(Batch batch)
     {
+        batch = Complete(batch);
         var unknown = batch.Inputs.Where(t => t.Name is not null && All.All(i => i.Name != t.Name)).Select(t => $"'{t.Name}'").ToList();
         if (unknown.Count > 0)
             throw QuantaException.BadInput($"{_source}: the data has {Plural(unknown.Count, "array")} {string.Join(", ", unknown)} that no model input is named after (inputs: {Describe()})");

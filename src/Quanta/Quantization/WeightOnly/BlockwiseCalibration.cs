@@ -19,9 +19,9 @@ static class BlockwiseCalibration
     public static void Run(Model model, IReadOnlyList<GraphSegment> segments, IDataset data, int batchSize, RuntimeOptions? runtime,
         IProgress<WorkProgress>? progress, Action<GraphSegment, IReadOnlyDictionary<string, InputStatistics>> quantize)
     {
-        // Data arrays are matched to inputs by name; a single-input model's unnamed array takes the input's name.
-        var real = model.Graph.RealInputs.Select(i => i.Name).ToList();
-        int size = ModelInputs.Of(model).BatchSize(batchSize, data);
+        // Data arrays are matched to inputs by name (an unnamed array takes its input's; a decoder's mask and cache are filled as for a first step).
+        var inputs = ModelInputs.Of(model);
+        int size = inputs.BatchSize(batchSize, data);
         var carried = new List<Dictionary<string, BatchTensor>>();
         for (int s = 0; s < segments.Count; s++)
         {
@@ -39,11 +39,8 @@ static class BlockwiseCalibration
                 {
                     var previous = b < carried.Count ? carried[b] : [];
                     var feeds = new List<BatchTensor>();
-                    foreach (var t in batch.Inputs)
-                    {
-                        string name = t.Name ?? real[0];
-                        if (segment.GraphInputs.Contains(name)) feeds.Add(t with { Name = name });
-                    }
+                    foreach (var t in inputs.Complete(batch).Inputs)
+                        if (t.Name is { } name && segment.GraphInputs.Contains(name)) feeds.Add(t);
                     foreach (var name in segment.Carried) feeds.Add(previous[name]);
                     foreach (var f in feeds)
                         if (accumulators.TryGetValue(f.Name!, out var acc) && f.Values is float[] values) acc.Add(values);
