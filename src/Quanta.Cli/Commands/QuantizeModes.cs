@@ -27,6 +27,7 @@ sealed class QuantizeModes
     public readonly Option<int> Block = new("--block") { Description = "weight-only: block size along the input dimension: 32 (default), 64 or 128", DefaultValueFactory = _ => WeightOnlyDefaults.BlockSize };
     public readonly Option<Named<WeightOnlyAlgorithm>> Algorithm = EnumOption.Create("--algorithm", "weight-only: rtn (default), hqq, gptq or awq (gptq and awq need --calib)", WeightOnlyDefaults.Algorithm);
     public readonly Option<string[]> Keep8Bit = new("--keep-8bit") { Description = "weight-only: layers kept at 8 bits: auto (lm_head and the worst-ranked eighth) and/or node names or * patterns", AllowMultipleArgumentsPerToken = true };
+    public readonly Option<int> AccuracyLevel = new("--accuracy-level") { Description = "weight-only, MatMulNBits: ONNX Runtime's compute precision: 0 (its default), 1 float32, 2 float16, 3 bfloat16, 4 int8", DefaultValueFactory = _ => WeightOnlyDefaults.AccuracyLevel };
     public readonly Option<bool> KeepIoTypes = new("--keep-io-types") { Description = "fp16/bf16: keep float32 model inputs and outputs (default true)", DefaultValueFactory = _ => Float16Defaults.KeepIoTypes };
     public readonly Option<bool> WeightsFp16 = new("--weights-fp16") { Description = "fp16/bf16: store only the weights at 16 bits, cast to float at load (compute unchanged)" };
     public readonly Option<string[]> OpBlockList = CommonOptions.Many("--op-block-list", "fp16/bf16: op types kept float (added to the defaults)");
@@ -34,7 +35,7 @@ sealed class QuantizeModes
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Bits, Block, Algorithm, Keep8Bit, KeepIoTypes, WeightsFp16, OpBlockList, Kernel }) command.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Bits, Block, Algorithm, Keep8Bit, AccuracyLevel, KeepIoTypes, WeightsFp16, OpBlockList, Kernel }) command.Options.Add(o);
     }
 
     /// <summary>The flags of `quantize` that these modes share with static quantization.</summary>
@@ -89,6 +90,7 @@ sealed class QuantizeModes
                     Seed = parse.GetValue(s.Flags.Seed),
                     Keep8Bit = keep8.Where(k => !k.Equals("auto", StringComparison.OrdinalIgnoreCase)).ToArray(),
                     Keep8BitAuto = keep8.Any(k => k.Equals("auto", StringComparison.OrdinalIgnoreCase)),
+                    AccuracyLevel = parse.GetValue(AccuracyLevel),
                 };
                 var problems = options.Validate();
                 if (problems.Count > 0) throw QuantaException.BadInput(problems[0]);

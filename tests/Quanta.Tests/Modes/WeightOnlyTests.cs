@@ -37,6 +37,27 @@ public class WeightOnlyTests
             Assert.True(Math.Abs(y[i] - reference[i]) <= 1e-4 * Math.Max(1, Math.Abs(reference[i])), $"y[{i}] = {y[i]}, expected {reference[i]}");
     }
 
+    [Fact]
+    public void Accuracy_level_4_is_written_and_computes_with_int8_activations_close_to_the_reference()
+    {
+        const int m = 5, k = 256, n = 24;
+        var w = TinyModels.Random(k * n, seed: 1);
+        var x = TinyModels.Random(m * k, seed: 2);
+        var result = WeightOnlyQuantizer.Quantize(TinyModels.MatMul(m, k, n, w), new WeightOnlyOptions { AccuracyLevel = 4 });
+        var node = Assert.Single(result.Model.Graph.Nodes, node => node.OpType == "MatMulNBits");
+        Assert.Equal(4, node.Attribute.Single(a => a.Name == "accuracy_level").I);
+
+        var reference = TinyModels.Multiply(x, RtnQuantizer.Quantize(w, k, n, 32, new BlockGrid(4, false)).Dequantize(), m, k, n);
+        using var runner = new ModelRunner(Q.SavedAndLoaded(result.Model));
+        var y = runner.Run(x, [m, k])[0].Values;
+        // The activations are rounded to int8 per block: off by about 1/127 of each block's range, not exact.
+        double scale = reference.Max(v => Math.Abs(v));
+        for (int i = 0; i < y.Length; i++)
+            Assert.True(Math.Abs(y[i] - reference[i]) <= 0.02 * scale, $"y[{i}] = {y[i]}, expected {reference[i]} (max |y| {scale})");
+        Assert.Contains("accuracy level 4", new WeightOnlyOptions { AccuracyLevel = 4 }.Describe());
+        Assert.NotEmpty(new WeightOnlyOptions { AccuracyLevel = 5 }.Validate());
+    }
+
     [SharedModelsFact]
     public void GptqLowersTheLayerOutputErrorOfRtn()
     {

@@ -14,7 +14,7 @@ namespace Quanta.Quantization.WeightOnly;
 /// </summary>
 static class MatMulNBitsWriter
 {
-    public static void Write(Graph g, LinearLayer layer, BlockwiseWeight q, bool symmetric)
+    public static void Write(Graph g, LinearLayer layer, BlockwiseWeight q, bool symmetric, int accuracyLevel = 0)
     {
         int bits = q.Grid.StorageBits, blocks = q.Blocks, blob = q.BlockSize * bits / 8;
         string name = layer.Name;
@@ -34,6 +34,7 @@ static class MatMulNBitsWriter
         while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
         var node = NodeKit.Node("MatMulNBits", g.UniqueName(name + "_nbits"), inputs, [layer.Output],
             NodeKit.Int("K", q.K), NodeKit.Int("N", q.N), NodeKit.Int("bits", bits), NodeKit.Int("block_size", q.BlockSize));
+        if (accuracyLevel > 0) node.Attribute.Add(NodeKit.Int("accuracy_level", accuracyLevel));
         node.Domain = "com.microsoft";
         g.AddNode(node);
     }

@@ -24,6 +24,11 @@ public sealed record WeightOnlyOptions
     public int HqqIterations { get; init; } = 20;
     /// <summary>Layers kept at 8 bits while the rest get <see cref="Bits"/>: node names or <c>*</c> patterns.</summary>
     public string[] Keep8Bit { get; init; } = [];
+    /// <summary>
+    /// MatMulNBits' <c>accuracy_level</c>: the precision ONNX Runtime computes in — 0 its default, 1 float32,
+    /// 2 float16, 3 bfloat16, 4 int8 (activations quantized per block on the fly, integer dot products).
+    /// </summary>
+    public int AccuracyLevel { get; init; }
     /// <summary>Also keep at 8 bits the layer that makes a model output (lm_head) and the worst-ranked by <see cref="Keep8BitSelector"/>.</summary>
     public bool Keep8BitAuto { get; init; }
 
@@ -38,6 +43,7 @@ public sealed record WeightOnlyOptions
         if (GptqDamp is <= 0 or >= 1) problems.Add("GPTQ dampening must be in (0, 1)");
         if (CalibCount < 1) problems.Add($"{nameof(CalibCount)} must be at least 1, got {CalibCount}");
         if (HqqIterations < 1) problems.Add("HQQ iterations must be at least 1");
+        if (AccuracyLevel is < 0 or > 4) problems.Add($"{nameof(AccuracyLevel)}: expected 0 (default), 1 (float32), 2 (float16), 3 (bfloat16) or 4 (int8), got {AccuracyLevel}");
         return problems;
     }
 
@@ -50,7 +56,14 @@ public sealed record WeightOnlyOptions
 
     public string Describe() =>
         $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {OptionNames.Of(Algorithm)}, " +
-        $"format {OptionNames.Of(Format)}{Keep8BitText}, activations float";
+        $"format {OptionNames.Of(Format)}{Keep8BitText}, {ActivationText}";
+
+    string ActivationText => (Format, AccuracyLevel) switch
+    {
+        (WeightOnlyFormat.MatMulNBits, 4) => "activations rounded to int8 per block at run time (accuracy level 4)",
+        (WeightOnlyFormat.MatMulNBits, > 0) => $"activations float (accuracy level {AccuracyLevel})",
+        _ => "activations float",
+    };
 
     string Keep8BitText => !Keep8BitAuto && Keep8Bit.Length == 0 ? ""
         : $", 8-bit {string.Join(", ", (Keep8BitAuto ? ["auto"] : Array.Empty<string>()).Concat(Keep8Bit))}";

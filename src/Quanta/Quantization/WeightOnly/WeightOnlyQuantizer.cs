@@ -131,7 +131,7 @@ public static class WeightOnlyQuantizer
             };
             // ONNX Runtime has no bfloat16 MatMulNBits/DequantizeLinear on CPU: such layers get float scales (and the model float compute, below).
             var written = layer.ElementType == DataTypes.BFloat16 ? layer with { ElementType = DataTypes.Float } : layer;
-            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, written, q, options.Symmetric);
+            if (options.Format == WeightOnlyFormat.MatMulNBits) MatMulNBitsWriter.Write(scope, written, q, options.Symmetric, options.AccuracyLevel);
             else BlockedQdqWriter.Write(scope, written, q, options.Symmetric);
             NodeKit.RemoveReplaced(scope, layer.Replaced);
             spill?.Offload(scope, ExternalData.SideFileThresholdBytes);
