@@ -67,6 +67,25 @@ public class EmbeddingTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(2, WeightOnlyFormat.MatMulNBits)]
+    [InlineData(3, WeightOnlyFormat.MatMulNBits)]
+    [InlineData(3, WeightOnlyFormat.Qdq)]
+    public void Tables_of_2_and_3_bit_models_are_stored_in_4_bits(int bits, WeightOnlyFormat format)
+    {
+        // GatherBlockQuantized reads 4- or 8-bit tables; the layers keep their bits.
+        var model = TiedDecoderModel.Build(TiedHead.Gemm, 4096, 64);
+        var quantized = Q.SavedAndLoaded(WeightOnlyQuantizer.Quantize(model, new WeightOnlyOptions { Bits = bits, Format = format }).Model);
+        if (format == WeightOnlyFormat.MatMulNBits)
+            Assert.Equal(4, Assert.Single(quantized.Graph.Nodes, n => n.OpType == "GatherBlockQuantized").Attribute.Single(a => a.Name == "bits").I);
+        var ids = TiedDecoderModel.Ids(2, 24, 4096, seed: 3);
+        using var a = new EncoderRunner(model);
+        using var b = new EncoderRunner(quantized);
+        double cosine = EncoderRunner.WorstRowCosine(a.Run("logits", 2, 24, ("input_ids", ids)), b.Run("logits", 2, 24, ("input_ids", ids)), 4096);
+        output.WriteLine($"{bits}-bit {format}: worst logits cosine {cosine:0.0000}");
+        Assert.True(cosine >= 0.9, $"worst logits cosine {cosine:0.0000}");
+    }
+
+    [Theory]
     [InlineData(TiedHead.Transpose, "dynamic")]
     [InlineData(TiedHead.Gemm, "dynamic")]
     [InlineData(TiedHead.StoredCopy, "dynamic")]

@@ -49,10 +49,10 @@ public sealed record WeightOnlyOptions
 
     /// <summary>
     /// Tables take the layers' bits and blocks, with RTN (GPTQ needs a layer input, HQQ's fractional
-    /// zero points do not fit GatherBlockQuantized); 2-bit layers keep 4-bit tables, as embeddings are
+    /// zero points do not fit GatherBlockQuantized); 2- and 3-bit layers keep 4-bit tables, as embeddings are
     /// where low bits hurt most and ONNX Runtime's GatherBlockQuantized is 4- or 8-bit.
     /// </summary>
-    internal Embedding.EmbeddingSettings Embeddings => new(Bits == 2 ? 4 : Bits, BlockSize, Symmetric, StandardOps: Format == WeightOnlyFormat.Qdq);
+    internal Embedding.EmbeddingSettings Embeddings => new(Bits is 2 or 3 ? 4 : Bits, BlockSize, Symmetric, StandardOps: Format == WeightOnlyFormat.Qdq);
 
     public string Describe() =>
         $"weight-only, {Bits}-bit {(Symmetric ? "symmetric" : "asymmetric")} blocks of {BlockSize}, {OptionNames.Of(Algorithm)}, " +
