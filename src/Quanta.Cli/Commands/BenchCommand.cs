@@ -49,7 +49,7 @@ static class BenchCommand
 
             string path = paths[0];
             var m = Model.Load(path);
-            var result = ProgressDisplay.Run(p => Benchmark.Run(m, new FileInfo(path).Length, options, p));
+            var result = ProgressDisplay.Run(p => Benchmark.Run(m, m.FileBytes, options, p));
             if (parse.GetValue(json)) Printer.Json(new { model = path, result, profile = profiles?[0] });
             else
             {
@@ -83,7 +83,11 @@ static class BenchCommand
 
     static int Compare(string[] paths, BenchOptions options, int rounds, bool json, string? reportDir, List<List<OpTime>>? profiles)
     {
-        var candidates = paths.Select(p => new BenchCandidate(p, Model.Load(p), new FileInfo(p).Length)).ToList();
+        var candidates = paths.Select(p =>
+        {
+            var m = Model.Load(p);
+            return new BenchCandidate(p, m, m.FileBytes);
+        }).ToList();
         var compared = ProgressDisplay.Run(p => BenchmarkComparison.Run(candidates, options, rounds, p));
         var hardware = compared[0].Rounds[0].Hardware;
         if (json) Printer.Json(new { baseline = paths[0], rounds, streams = options.Streams, hardware, models = compared, profiles });

@@ -63,7 +63,7 @@ static class QuantizeCommand
             var placement = Place(input, result, placementOptions, asJson);
             if (placement is not null) result = placement.Result;
             result.Model.Save(outputPath, new SaveOptions(parse.GetValue(externalData)));
-            var summary = QuantizeSummary.Of(result, inputPath, outputPath, placement);
+            var summary = QuantizeSummary.Of(result, input, outputPath, placement);
             if (asJson) Printer.Json(summary);
             else QuantizeSummary.Print(summary);
             Report.Reports.AfterQuantize(parse.GetValue(report), input, result.Model, data, inputPath, outputPath);

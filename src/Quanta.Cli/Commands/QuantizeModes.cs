@@ -116,7 +116,7 @@ sealed class QuantizeModes
                 throw new ArgumentOutOfRangeException(nameof(mode), mode, "static quantization is QuantizeCommand's");
         }
         result.Model.Save(outputPath, new SaveOptions(parse.GetValue(s.ExternalData)));
-        var summary = ModeSummary.Of(result, inputPath, outputPath);
+        var summary = ModeSummary.Of(result, input, outputPath);
         if (asJson) Printer.Json(summary);
         else ModeSummary.Print(summary);
         return 0;

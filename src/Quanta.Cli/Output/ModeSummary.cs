@@ -1,3 +1,4 @@
+using Quanta.IR;
 using Quanta.Quantization;
 using Spectre.Console;
 
@@ -17,9 +18,9 @@ sealed record ModeSummary(
     List<string> Notes,
     double TotalSeconds)
 {
-    public static ModeSummary Of(ModeResult r, string input, string output) => new(
-        input, output, r.Mode, r.Recipe,
-        SummaryTables.ModelBytes(input), SummaryTables.ModelBytes(output),
+    public static ModeSummary Of(ModeResult r, Model input, string output) => new(
+        input.Source, output, r.Mode, r.Recipe,
+        input.FileBytes, SummaryTables.ModelBytes(output),
         r.ConvertedNodes,
         r.ConvertedByOpType.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value),
         r.KeptFloat, r.Notes, r.TotalSeconds);

@@ -1,3 +1,4 @@
+using Quanta.IR;
 using Quanta.Quantization;
 using Spectre.Console;
 
@@ -23,9 +24,9 @@ sealed record QuantizeSummary(
     Calibration.AutoChoice? Auto,
     Latency.PlacementResult? Placement)
 {
-    public static QuantizeSummary Of(QuantizeResult r, string input, string output, Latency.PlacementResult? placement = null) => new(
-        input, output, r.Recipe.Describe(),
-        new FileInfo(input).Length, SummaryTables.ModelBytes(output),
+    public static QuantizeSummary Of(QuantizeResult r, Model input, string output, Latency.PlacementResult? placement = null) => new(
+        input.Source, output, r.Recipe.Describe(),
+        input.FileBytes, SummaryTables.ModelBytes(output),
         r.Plan.QuantizedNodes.Count,
         r.Plan.QuantizedNodes.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         r.Plan.KeptFloat.ToList(), r.Plan.FusedActivations.Count,

@@ -14,6 +14,8 @@ public sealed class Model
     public Graph Graph { get; }
     /// <summary>Where the model was read from (for messages), or a descriptive name.</summary>
     public string Source { get; }
+    /// <summary>Bytes on disk of the file it was read from and every external-data file its tensors point to; 0 for a model built in memory.</summary>
+    public long FileBytes { get; init; }
 
     public Model(ModelProto proto, string source)
     {

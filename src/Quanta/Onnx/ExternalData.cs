@@ -41,9 +41,10 @@ internal static class ExternalData
 
     /// <summary>
     /// Checks every external tensor (confined to <paramref name="folder"/>, bytes inside its file);
-    /// reads the small ones into raw_data and leaves the rest on disk as lazy handles.
+    /// reads the small ones into raw_data and leaves the rest on disk as lazy handles. Returns the
+    /// bytes of the side files the tensors point to.
     /// </summary>
-    public static void Load(ModelProto model, string folder, string modelPath)
+    public static long Load(ModelProto model, string folder, string modelPath)
     {
         var lengths = new Dictionary<string, long>();
         var files = new Dictionary<string, FileStream>();
@@ -77,6 +78,7 @@ internal static class ExternalData
         {
             foreach (var s in files.Values) s.Dispose();
         }
+        return lengths.Values.Sum();
     }
 
     /// <summary>True when the tensor's bytes are on disk behind a checked absolute location (see <see cref="Load"/>).

@@ -45,8 +45,8 @@ internal static class ModelIO
 
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         TensorValidation.Check(proto.Graph, folder, path);
-        ExternalData.Load(proto, folder, path);
-        var model = new Model(proto, path);
+        long sideFileBytes = ExternalData.Load(proto, folder, path);
+        var model = new Model(proto, path) { FileBytes = bytes.Length + sideFileBytes };
         var problems = model.Graph.Validate();
         if (problems.Count > 0)
             throw QuantaException.BadInput($"{path}: invalid graph: {problems[0]}{(problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : "")}");

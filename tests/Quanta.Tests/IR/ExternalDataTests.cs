@@ -31,6 +31,34 @@ public class ExternalDataTests
         }
     }
 
+    [Fact]
+    public void File_bytes_count_every_side_file_whatever_its_name()
+    {
+        // Exporters name side files freely (model.onnx_data, weights.bin): the size a user is shown includes them.
+        var folder = Directory.CreateTempSubdirectory("quanta-ext-").FullName;
+        try
+        {
+            var model = IrFixtures.Load("fmnist_cnn.onnx");
+            string path = Path.Combine(folder, "cnn.onnx");
+            model.Save(path, new SaveOptions(ExternalData: true));
+            File.Move(path + ".data", Path.Combine(folder, "weights.bin"));
+            var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            foreach (var t in proto.Graph.Initializer.Where(t => t.DataLocation == TensorProto.Types.DataLocation.External))
+                t.ExternalData.Single(e => e.Key == "location").Value = "weights.bin";
+            File.WriteAllBytes(path, proto.ToByteArray());
+
+            var loaded = Model.Load(path);
+            Assert.Equal(new FileInfo(path).Length + new FileInfo(Path.Combine(folder, "weights.bin")).Length, loaded.FileBytes);
+            string inline = Path.Combine(folder, "inline.onnx");
+            model.Save(inline);
+            Assert.Equal(new FileInfo(inline).Length, Model.Load(inline).FileBytes);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
     [Theory]
     [InlineData("../escape.bin")]
     [InlineData("/etc/passwd")]
