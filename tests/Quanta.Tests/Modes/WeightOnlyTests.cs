@@ -23,7 +23,7 @@ public class WeightOnlyTests
         const int m = 5, k = 80, n = 24; // K not a multiple of the block: the last block is padded
         var w = TinyModels.Random(k * n, seed: 1);
         var x = TinyModels.Random(m * k, seed: 2);
-        var options = new WeightOnlyOptions { Bits = bits, BlockSize = block, Symmetric = symmetric, Format = format };
+        var options = new WeightOnlyOptions { Bits = bits, BlockSize = block, Symmetric = symmetric, Format = format, AccuracyLevel = 0 }; // float compute: exact
         var result = WeightOnlyQuantizer.Quantize(TinyModels.MatMul(m, k, n, w), options);
         string op = format == WeightOnlyFormat.MatMulNBits ? "MatMulNBits" : "DequantizeLinear";
         Assert.Contains(result.Model.Graph.Nodes, node => node.OpType == op);
@@ -37,17 +37,29 @@ public class WeightOnlyTests
             Assert.True(Math.Abs(y[i] - reference[i]) <= 1e-4 * Math.Max(1, Math.Abs(reference[i])), $"y[{i}] = {y[i]}, expected {reference[i]}");
     }
 
-    [Fact]
-    public void Accuracy_level_4_is_written_and_computes_with_int8_activations_close_to_the_reference()
+    [Theory]
+    [InlineData(4, 32, false, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(4, 32, true, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(4, 128, false, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(4, 16, false, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(2, 32, false, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(3, 32, false, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(8, 32, false, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(8, 64, true, WeightOnlyAlgorithm.Rtn)]
+    [InlineData(4, 32, false, WeightOnlyAlgorithm.Hqq)]
+    public void Accuracy_level_4_is_written_and_computes_with_int8_activations_close_to_the_reference(int bits, int block, bool symmetric, WeightOnlyAlgorithm algorithm)
     {
         const int m = 5, k = 256, n = 24;
         var w = TinyModels.Random(k * n, seed: 1);
         var x = TinyModels.Random(m * k, seed: 2);
-        var result = WeightOnlyQuantizer.Quantize(TinyModels.MatMul(m, k, n, w), new WeightOnlyOptions { AccuracyLevel = 4 });
+        var options = new WeightOnlyOptions { Bits = bits, BlockSize = block, Symmetric = symmetric, Algorithm = algorithm, AccuracyLevel = 4 };
+        var result = WeightOnlyQuantizer.Quantize(TinyModels.MatMul(m, k, n, w), options);
         var node = Assert.Single(result.Model.Graph.Nodes, node => node.OpType == "MatMulNBits");
         Assert.Equal(4, node.Attribute.Single(a => a.Name == "accuracy_level").I);
 
-        var reference = TinyModels.Multiply(x, RtnQuantizer.Quantize(w, k, n, 32, new BlockGrid(4, false)).Dequantize(), m, k, n);
+        var grid = new BlockGrid(bits, symmetric);
+        var dequantized = (algorithm == WeightOnlyAlgorithm.Hqq ? HqqQuantizer.Quantize(w, k, n, block, grid, options.HqqIterations) : RtnQuantizer.Quantize(w, k, n, block, grid)).Dequantize();
+        var reference = TinyModels.Multiply(x, dequantized, m, k, n);
         using var runner = new ModelRunner(Q.SavedAndLoaded(result.Model));
         var y = runner.Run(x, [m, k])[0].Values;
         // The activations are rounded to int8 per block: off by about 1/127 of each block's range, not exact.

@@ -91,6 +91,7 @@ static class EmbeddingQuantizer
             }
             var node = NodeKit.Node("MatMulNBits", g.UniqueName(Graph.Describe(p.Node) + "_nbits"), inputs, [p.Output],
                 NodeKit.Int("K", table.Width), NodeKit.Int("N", table.Rows), NodeKit.Int("bits", settings.Bits), NodeKit.Int("block_size", block));
+            if (settings.AccuracyLevel > 0) node.Attribute.Add(NodeKit.Int("accuracy_level", settings.AccuracyLevel));
             Trim(node);
             node.Domain = MsDomain;
             g.AddNode(node);

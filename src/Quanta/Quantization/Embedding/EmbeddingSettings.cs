@@ -6,8 +6,9 @@ namespace Quanta.Quantization.Embedding;
 /// 0 means per row. Dynamic and static modes use 8-bit symmetric per row; weight-only uses its
 /// own <c>--bits</c>, <c>--block</c> and symmetry. <see cref="StandardOps"/> writes
 /// DequantizeLinear → Gather (weight-only <c>--format qdq</c>) instead of com.microsoft ops.
+/// <see cref="AccuracyLevel"/> is a tied projection's MatMulNBits <c>accuracy_level</c> (the layers' own).
 /// </summary>
-public sealed record EmbeddingSettings(int Bits, int BlockSize, bool Symmetric, bool StandardOps = false)
+public sealed record EmbeddingSettings(int Bits, int BlockSize, bool Symmetric, bool StandardOps = false, int AccuracyLevel = 0)
 {
     public static EmbeddingSettings PerRow8 { get; } = new(8, 0, true);
 
