@@ -13,6 +13,6 @@ internal static class LabelledRows
         if (shape.Length < 2 || shape[0] != samples || labels == 0) return 0;
         long rows = 1;
         for (int i = 0; i < shape.Length - 1; i++) rows *= shape[i];
-        return rows == labels && (shape.Length == 2 || labels != samples) ? (int)shape[^1] : 0;
+        return rows == labels ? (int)shape[^1] : 0;
     }
 }
