@@ -17,7 +17,7 @@ internal static class SimEvaluator
             if (seen >= limit) break;
             using var scope = NewDisposeScope();
             var logits = module.forward(tensor(b.Data, b.Shape));
-            var labels = tensor(b.Labels!.Select(l => (long)l).ToArray());
+            var labels = tensor(b.SampleLabels($"{data.Description}: top-1 of the simulation").Select(l => (long)l).ToArray());
             correct += logits.argmax(1).eq(labels).sum().item<long>();
             seen += b.Count;
         }

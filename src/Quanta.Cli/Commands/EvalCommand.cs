@@ -48,6 +48,7 @@ static class EvalCommand
                     model = m.Source,
                     data = dataset.Description,
                     result.Count,
+                    result.Samples,
                     result.Top1,
                     result.Top5,
                     perClass = result.PerClassCount.Select((n, c) => new { label = c, count = n, top1 = result.PerClassTop1[c] }),
@@ -93,10 +94,11 @@ static class EvalCommand
     static void Print(string model, string data, EvalResult r)
     {
         var table = Printer.Table("model", "data", "samples", "top-1", "top-5", "time");
-        table.AddCells((model), (data), r.Count.ToString(), $"{r.Top1:0.0000}", $"{r.Top5:0.0000}",
+        string counted = r.Samples == r.Count ? r.Count.ToString() : $"{r.Samples} ({r.Count} steps)";
+        table.AddCells((model), (data), counted, $"{r.Top1:0.0000}", $"{r.Top5:0.0000}",
             $"{r.Seconds:0.00} s ({r.SamplesPerSecond:0} /s)");
         Printer.Stdout.Write(table);
-        var perClass = Printer.Table("class", "samples", "top-1");
+        var perClass = Printer.Table("class", r.Samples == r.Count ? "samples" : "steps", "top-1");
         for (int c = 0; c < r.PerClassCount.Length; c++) perClass.AddCells(c.ToString(), r.PerClassCount[c].ToString(), $"{r.PerClassTop1[c]:0.0000}");
         Printer.Stdout.Write(perClass);
     }

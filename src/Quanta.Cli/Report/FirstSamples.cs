@@ -23,5 +23,5 @@ sealed class FirstSamples(IDataset inner, int count) : IDataset
     }
 
     static Batch Take(Batch b, int n) =>
-        new() { Inputs = b.Inputs.Select(t => t.Take(n)).ToList(), Labels = b.Labels?.AsSpan(0, n).ToArray() };
+        new() { Inputs = b.Inputs.Select(t => t.Take(n)).ToList(), Labels = b.LabelsOf(0, n) };
 }

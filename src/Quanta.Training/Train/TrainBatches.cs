@@ -27,14 +27,14 @@ internal sealed class TrainBatches(IDataset data, int batchSize, int seed, bool 
         int batchIndex = 0;
         foreach (var b in data.Batches(256))
         {
-            if (b.Labels is null) throw QuantaException.BadInput($"{data.Description}: training needs labels");
+            var labels = b.SampleLabels($"{data.Description}: training");
             for (int i = 0; i < b.Count; i++)
             {
                 var x = b.Data.AsSpan(i * size, size).ToArray();
-                if (buffer.Count < bufferSize) { buffer.Add((x, b.Labels[i])); continue; }
+                if (buffer.Count < bufferSize) { buffer.Add((x, labels[i])); continue; }
                 int j = rng.Next(buffer.Count);
                 pending.Add(buffer[j]);
-                buffer[j] = (x, b.Labels[i]);
+                buffer[j] = (x, labels[i]);
                 if (pending.Count == batchSize) yield return Emit(pending, sample, size, epoch, batchIndex++);
             }
         }

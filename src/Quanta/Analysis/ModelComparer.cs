@@ -83,7 +83,7 @@ public static class ModelComparer
                 accumulators[t.Name].Add(reference, values);
                 histograms[t.Name].Add(reference);
             });
-            outputs.Add(floatValues[output].Values, quantizedOutput.Values, outputShape, batch.Count, batch.Labels is null ? [] : batch.Labels.AsSpan(0, batch.Count));
+            outputs.Add(floatValues[output].Values, quantizedOutput.Values, outputShape, batch.Count, batch.Labels ?? []);
             done += batch.Count;
             progress?.Report(new WorkProgress("comparing", done, data.Count));
         }

@@ -5,7 +5,8 @@ namespace Quanta.Analysis;
 /// <summary>
 /// Streams one output of a reference and a candidate model into an <see cref="OutputAgreement"/>:
 /// sums only, so memory does not grow with the data. Rows are the positions along the last axis
-/// (a sample of [N,C], a step of [N,T,C]); accuracy is counted for [N,C] outputs with labels.
+/// (a sample of [N,C], a step of [N,T,C]); accuracy is counted where the labels fit the rows
+/// (<see cref="LabelledRows"/>: a label per sample of [N,C], per step of [N,T,C]).
 /// </summary>
 internal sealed class OutputTally
 {
@@ -34,11 +35,12 @@ internal sealed class OutputTally
         if (classes > 1) _rows += rows;
         int per = reference.Length / samples;
         for (int s = 0; s < samples; s++) _cosine += Cosine(reference.Slice(s * per, per), candidate.Slice(s * per, per));
-        if (labels.Length == samples && shape.Length == 2)
+        int labelled = LabelledRows.Classes(shape, samples, labels.Length);
+        if (labelled > 0)
         {
             _labelled = true;
-            _referenceAccuracy.Add(reference, classes, labels);
-            _candidateAccuracy.Add(candidate, classes, labels);
+            _referenceAccuracy.Add(reference, labelled, labels);
+            _candidateAccuracy.Add(candidate, labelled, labels);
         }
         Samples += samples;
     }

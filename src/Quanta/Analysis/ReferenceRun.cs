@@ -67,16 +67,18 @@ public sealed class ReferenceRun
                 caching &= (cache.Count + (long)values.Length) * sizeof(float) <= CacheBytes;
                 if (caching) foreach (var v in values) cache.Add(v);
                 else cache.Clear();
-                if (batch.Labels is { } labels && shape.Length == 2) accuracy.Add(values, (int)shape[1], labels.AsSpan(0, batch.Count));
+                int classes = batch.Labels is { } labels ? Evaluation.LabelledRows.Classes(shape, batch.Count, labels.Length) : 0;
+                if (classes > 0) accuracy.Add(values, classes, batch.Labels);
             });
             if (!seen) throw QuantaException.BadInput($"model output '{output}' of {floatModel.Source} is not a float tensor; choose a float output");
             done += batch.Count;
             progress?.Report(new WorkProgress("float reference", done, data.Count));
         }
-        bool top1 = data.HasLabels && rank == 2;
+        // Top-1 where the labels name the class of each row: per sample of [N,C], per step of [N,T,C].
+        bool top1 = data.HasLabels && (rank == 2 || accuracy.Count > 0);
         var metric = options.Metric ?? Metrics.Default(top1, rank, runner.OutputNames.Count);
         if (metric == Metric.Top1 && !top1)
-            throw QuantaException.BadInput($"Metric top1: needs labelled data and a [batch, classes] output ({data.Description}{(data.HasLabels ? "" : " has no labels")}); use agreement, cosine or sqnr");
+            throw QuantaException.BadInput($"Metric top1: needs labelled data and a [batch, classes] output (or [batch, steps, classes] with a label per step) ({data.Description}{(data.HasLabels ? "" : " has no labels")}); use agreement, cosine or sqnr");
         return new ReferenceRun(floatModel, data, caching ? cache.ToArray() : null, output, metric,
             Metrics.Default(labelled: false, rank, runner.OutputNames.Count), top1 ? accuracy.Result(0).Top1 : null, batchSize, runtime);
     }
@@ -118,7 +120,7 @@ public sealed class ReferenceRun
                 var expected = _cache is null ? reference.Values : _cache.AsSpan(offset, values.Length);
                 if (expected.Length != values.Length)
                     throw QuantaException.BadInput($"{_float.Source}, quantized: output '{Output}' has {values.Length} values for a batch, the float model {expected.Length}");
-                tally.Add(expected, values, shape, batch.Count, labels.AsSpan(0, Math.Min(labels.Length, batch.Count)));
+                tally.Add(expected, values, shape, batch.Count, labels);
                 offset += values.Length;
             });
             done += batch.Count;

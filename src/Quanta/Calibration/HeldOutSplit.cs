@@ -86,7 +86,7 @@ internal sealed class HeldOutSplit(IDataset data, int heldOut) : IDataset
     }
 
     static Batch Slice(Batch b, int from, int to) =>
-        new() { Inputs = b.Inputs.Select(t => t.Slice(from, to)).ToList(), Labels = b.Labels?.AsSpan(from, to - from).ToArray() };
+        new() { Inputs = b.Inputs.Select(t => t.Slice(from, to)).ToList(), Labels = b.LabelsOf(from, to) };
 
     sealed class View(HeldOutSplit split) : IDataset
     {

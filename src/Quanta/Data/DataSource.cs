@@ -97,8 +97,10 @@ public static class DataSource
 
     static IDataset OpenArrays(string path, List<(string? Name, NpyEntry Entry)> arrays, NpyEntry? labels, DataOptions options)
     {
-        // A lone float or uint8 array is image-like data: the streamed float reader with its preprocessing.
-        if (arrays.Count == 1 && !RawNpyColumn.Handles(arrays[0].Entry)) return new NpyDataset(arrays[0].Entry, labels, options);
+        // A lone float or uint8 array is image-like data: the streamed float reader with its preprocessing
+        // (which carries one label per sample; labels per step go with the arrays' reader).
+        if (arrays.Count == 1 && !RawNpyColumn.Handles(arrays[0].Entry) && (labels is null || NpyLabels.PerSample(labels) == 1))
+            return new NpyDataset(arrays[0].Entry, labels, options);
         return new NamedArraysDataset(path, arrays, labels, options);
     }
 }

@@ -36,9 +36,29 @@ public sealed record DataOptions(Preprocessing Preprocessing, int? Count = null,
 public sealed class Batch
 {
     public required IReadOnlyList<BatchTensor> Inputs { get; init; }
-    /// <summary>Class labels, or null when the dataset has none.</summary>
+    /// <summary>
+    /// Class labels, or null when the dataset has none: one per sample, or the same number per
+    /// sample (labels [N, T] for an output of class scores per step [N, T, C]), sample-major.
+    /// </summary>
     public int[]? Labels { get; init; }
     public int Count => (int)Inputs[0].Shape[0];
+
+    /// <summary>The labels of samples [<paramref name="from"/>, <paramref name="to"/>), each sample's labels kept together.</summary>
+    public int[]? LabelsOf(int from, int to)
+    {
+        if (Labels is null) return null;
+        int per = Count == 0 ? 1 : Labels.Length / Count;
+        return Labels.AsSpan(from * per, (to - from) * per).ToArray();
+    }
+
+    /// <summary>One class label per sample, for code that classifies whole samples (training).</summary>
+    public int[] SampleLabels(string what)
+    {
+        if (Labels is null) throw QuantaException.BadInput($"{what}: needs labels");
+        if (Labels.Length != Count)
+            throw QuantaException.BadInput($"{what}: needs one class label per sample; the data has {Labels.Length / Math.Max(1, Count)} per sample");
+        return Labels;
+    }
 
     /// <summary>A batch of one float tensor (what image datasets yield).</summary>
     public static Batch Of(float[] data, long[] shape, int[]? labels = null) =>

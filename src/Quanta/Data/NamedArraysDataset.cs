@@ -5,12 +5,14 @@ namespace Quanta.Data;
 /// input name (<c>input_ids</c>, <c>attention_mask</c>, …), or a lone .npy/.npz array (unnamed: it
 /// feeds the model's only input). Image arrays (uint8, or float with samples of rank 3) get the
 /// preprocessing flags; float arrays of other ranks are taken as they are; integer and boolean
-/// arrays keep their type. Labels come from a y/labels/label array when there is one.
+/// arrays keep their type. Labels come from a y/labels/label array when there is one: [N], or
+/// [N, T] for outputs of class scores per step.
 /// </summary>
 internal sealed class NamedArraysDataset : IDataset
 {
     readonly List<Column> _columns;
     readonly int[]? _labels;
+    readonly int _labelsPerSample = 1;
 
     public string Description { get; }
     public int Count { get; }
@@ -29,7 +31,11 @@ internal sealed class NamedArraysDataset : IDataset
                 throw QuantaException.BadInput($"{what}: arrays disagree on the number of samples ({string.Join(", ", _columns.Select(x => $"{x.Name}: {x.Total}"))})");
         var selection = SubsetSelector.Select(total, options, what);
         Count = SubsetSelector.CountOf(selection, total);
-        if (labels is not null) _labels = NpyLabels.Read(labels, total, selection);
+        if (labels is not null)
+        {
+            _labelsPerSample = NpyLabels.PerSample(labels);
+            _labels = NpyLabels.Read(labels, total, selection, _labelsPerSample);
+        }
         string inputs = arrays.Count == 1 && arrays[0].Name is null ? "" : $", inputs {string.Join(", ", arrays.Select(a => a.Name))}";
         Description = $"{Path.GetFileName(what)} ({Count} of {total} samples{inputs})";
     }
@@ -64,7 +70,7 @@ internal sealed class NamedArraysDataset : IDataset
             {
                 var inputs = enumerators.Select(e => e.Current).ToList();
                 int n = (int)inputs[0].Shape[0];
-                yield return new Batch { Inputs = inputs, Labels = _labels?.AsSpan(start, n).ToArray() };
+                yield return new Batch { Inputs = inputs, Labels = _labels?.AsSpan(start * _labelsPerSample, n * _labelsPerSample).ToArray() };
                 start += n;
             }
         }

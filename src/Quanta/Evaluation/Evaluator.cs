@@ -5,7 +5,11 @@ using Quanta.Runtime;
 
 namespace Quanta.Evaluation;
 
-/// <summary>Top-1/top-5 accuracy of a classifier whose first output holds one score per class.</summary>
+/// <summary>
+/// Top-1/top-5 accuracy of a classifier whose first output holds one score per class: per sample
+/// for [batch, classes], per step for [batch, steps, classes] with labels [batch, steps] (a text
+/// recogniser's character accuracy); the counts are then steps, not samples.
+/// </summary>
 public static class Evaluator
 {
     public static EvalResult Evaluate(Model model, IDataset data, RuntimeOptions? runtime = null,
@@ -21,17 +25,21 @@ public static class Evaluator
         var tally = new AccuracyTally();
         var clock = Stopwatch.StartNew();
         string output = runner.OutputNames[0];
+        int samples = 0;
         foreach (var batch in data.Batches(runner.BatchSize(batchSize, data)))
         {
             runner.Run(batch, (name, shape, values) =>
             {
                 if (name != output) return;
-                if (shape.Length != 2 || shape[0] != batch.Count)
-                    throw QuantaException.BadInput($"output '{name}' has shape [{string.Join(",", shape)}]; accuracy needs [batch, classes]");
-                tally.Add(values, (int)shape[1], batch.Labels!);
+                int classes = LabelledRows.Classes(shape, batch.Count, batch.Labels!.Length);
+                if (classes == 0)
+                    throw QuantaException.BadInput($"output '{name}' has shape [{string.Join(",", shape)}] for {batch.Count} samples with {batch.Labels.Length} labels; " +
+                        "accuracy needs [batch, classes] with a label per sample, or [batch, steps, classes] with a label per step");
+                tally.Add(values, classes, batch.Labels);
             });
-            progress?.Report(new WorkProgress("evaluating", tally.Count, data.Count));
+            samples += batch.Count;
+            progress?.Report(new WorkProgress("evaluating", samples, data.Count));
         }
-        return tally.Result(clock.Elapsed.TotalSeconds);
+        return tally.Result(clock.Elapsed.TotalSeconds) with { Samples = samples };
     }
 }
