@@ -28,8 +28,8 @@ public sealed record WeightOnlyOptions
     /// MatMulNBits' <c>accuracy_level</c>: the precision ONNX Runtime computes in — 0 unset (float), 1 float32,
     /// 2 float16, 3 bfloat16, 4 int8: activations rounded to int8 per block at run time, integer dot products.
     /// 4 by default, as ONNX Runtime GenAI's builder writes CPU models and as ONNX Runtime itself fuses a
-    /// blocked DequantizeLinear → MatMul: 2.2× faster per token and 2.5× per prompt than float compute on
-    /// a 2-core x86 CPU at the same perplexity (BENCHMARKS.md); 0 keeps the file's float semantics exactly.
+    /// blocked DequantizeLinear → MatMul: 1.7× faster per token and 1.3× per 128-token prompt than float compute
+    /// on a 2-core x86 CPU at the same perplexity (BENCHMARKS.md); 0 keeps the file's float semantics exactly.
     /// </summary>
     public int AccuracyLevel { get; init; } = 4;
     /// <summary>Also keep at 8 bits the layer that makes a model output (lm_head) and the worst-ranked by <see cref="Keep8BitSelector"/>.</summary>
