@@ -10,11 +10,12 @@ namespace Quanta.Cli;
 /// </summary>
 static class FlagNames
 {
-    /// <summary>Placement's timings run at their own batch and threads, beside the data's --batch and --threads.</summary>
+    /// <summary>Placement's timings run at their own batch and threads, beside the data's --batch and --threads; --block is short for the block size.</summary>
     static readonly Dictionary<string, string> Renamed = new(StringComparer.Ordinal)
     {
         ["PlacementOptions.Batch"] = "--bench-batch",
         ["PlacementOptions.Threads"] = "--bench-threads",
+        ["BlockSize"] = "--block",
     };
 
     public static string InMessage(string message, Command command)

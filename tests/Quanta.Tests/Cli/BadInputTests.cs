@@ -53,6 +53,21 @@ public class BadInputTests : IDisposable
         Assert.Contains("unknown option '--thread'", CliRunner.SingleErrorLine(r));
     }
 
+    [Theory]
+    [InlineData("--accuracy-level", "9", "expected 0 (float), 1 (float32), 2 (float16), 3 (bfloat16) or 4 (int8, the default), got 9")]
+    [InlineData("--bits", "5", "expected 2, 3, 4 or 8, got 5")]
+    [InlineData("--block", "48", "expected a power of two ≥ 16 (32, 64, 128), got 48")]
+    public void WeightOnlyNumbersOutOfRangeAreNamedAndNothingIsWritten(string flag, string value, string expected)
+    {
+        string output = Path.Combine(_dir, "never.onnx");
+        var r = CliRunner.Run("quantize", TestData.Model("fmnist_cnn.onnx"), "-o", output, "--mode", "weight-only", flag, value);
+        Assert.Equal(2, r.ExitCode);
+        string line = CliRunner.SingleErrorLine(r);
+        Assert.Contains(flag, line);
+        Assert.Contains(expected, line);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void UnknownVerbIsNamed()
     {
