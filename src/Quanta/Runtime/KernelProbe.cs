@@ -22,7 +22,7 @@ internal static class KernelProbe
     {
         try
         {
-            using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
             using var session = new InferenceSession(ProbeModel(), options);
             var a = new byte[M * K];
             Array.Fill(a, (byte)255);

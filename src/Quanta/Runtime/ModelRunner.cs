@@ -46,7 +46,7 @@ public sealed class ModelRunner : IDisposable
         {
             GraphOptimizationLevel = options.Optimize ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
             IntraOpNumThreads = options.Threads,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, // failures come back as exceptions (one line from the CLI); ORT's own log would print a second
         };
         try
         {

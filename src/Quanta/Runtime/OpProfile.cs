@@ -28,7 +28,7 @@ internal static class OpProfile
             {
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
                 IntraOpNumThreads = threads,
-                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, // failures come back as exceptions (one line from the CLI); ORT's own log would print a second
             };
             using var warm = new InferenceSession(model.ToBytes(), options);
             var values = BenchInputs.Create(inputs, BenchInputs.EffectiveBatch(inputs, batch), shapes, seed: 0);
