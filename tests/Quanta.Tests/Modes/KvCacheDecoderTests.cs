@@ -101,6 +101,19 @@ public sealed class KvCacheDecoderTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_window_longer_than_the_rotary_cache_is_one_line_naming_the_node()
+    {
+        // The model's cos/sin caches hold 64 positions; text windows are 128 tokens. ONNX Runtime refuses the run:
+        // that is the whole message, without ONNX Runtime's own log line before it.
+        string model = Path.Combine(_dir, "float.onnx");
+        Float.Value.Save(model);
+        var r = CliRunner.Run("eval", model, "--data", Text(4 * 128, seed: 3), "--reference", model);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("GroupQueryAttention", CliRunner.SingleErrorLine(r));
+        Assert.DoesNotContain("onnxruntime:", r.Stderr);
+    }
+
+    [Fact]
     public void Bench_needs_only_the_token_shape()
     {
         string model = Path.Combine(_dir, "float.onnx");
