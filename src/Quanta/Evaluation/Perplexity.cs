@@ -6,27 +6,27 @@ using Quanta.Runtime;
 namespace Quanta.Evaluation;
 
 /// <summary>
-/// Perplexity of a causal language model on text: <c>exp(−1/T · Σ log p(token_{t+1} | tokens ≤ t))</c>
-/// over consecutive windows of <see cref="ByteTextDataset.Seq"/> tokens, each position predicting
-/// the next token inside its window (seq − 1 predictions per window; a tail shorter than a window
-/// is not read). The model's first output must be logits [batch, seq, vocab]; its input, token
-/// ids (int64 or float). Streamed: memory is one batch of logits.
+/// Perplexity of a causal language model on token windows: <c>exp(−1/T · Σ log p(token_{t+1} | tokens ≤ t))</c>,
+/// each position predicting the next token inside its window (seq − 1 predictions per window). Windows
+/// are byte tokens of a text file (<see cref="ByteTextDataset"/>) or ids the model's own tokenizer made
+/// (<c>.npy</c>/<c>.npz</c> of int64 or int32 [windows, seq]: <c>input_ids</c>, or the only array). The
+/// model's first output must be logits [batch, seq, vocab]. Streamed: memory is one batch of logits.
 /// </summary>
 public static class Perplexity
 {
-    public static PerplexityResult Evaluate(Model model, ByteTextDataset text, RuntimeOptions? runtime = null,
+    public static PerplexityResult Evaluate(Model model, IDataset text, RuntimeOptions? runtime = null,
         int batchSize = 8, IProgress<WorkProgress>? progress = null)
     {
         using var runner = new ModelRunner(model, runtime);
         batchSize = runner.BatchSize(batchSize, text);
         string logits = runner.OutputNames[0];
-        int seq = text.Seq, windows = 0;
+        int windows = 0;
         double nll = 0;
         long predicted = 0;
         var clock = Stopwatch.StartNew();
         foreach (var batch in text.Batches(batchSize))
         {
-            var ids = (long[])batch.Inputs[0].Values;
+            var (ids, seq) = TokenIds(batch, text.Description);
             runner.Run(batch, (name, shape, values) =>
             {
                 if (name != logits) return;
@@ -37,7 +37,7 @@ public static class Perplexity
                     for (int t = 0; t + 1 < seq; t++)
                     {
                         int target = (int)ids[w * seq + t + 1];
-                        if (target >= vocab) throw QuantaException.BadInput($"{text.Description}: token {target} is outside the model's vocabulary of {vocab}");
+                        if (target < 0 || target >= vocab) throw QuantaException.BadInput($"{text.Description}: token {target} is outside the model's vocabulary of {vocab}");
                         nll -= LogSoftmaxAt(values.Slice((w * seq + t) * vocab, vocab), target);
                     }
                 predicted += (long)batch.Count * (seq - 1);
@@ -46,6 +46,22 @@ public static class Perplexity
             progress?.Report(new WorkProgress("perplexity", windows, text.Count));
         }
         return new PerplexityResult(windows, predicted, predicted > 0 ? nll / predicted : double.NaN, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The batch's token ids [windows, seq]: the array named input_ids, or the only one.</summary>
+    static (long[] Ids, int Seq) TokenIds(Batch batch, string what)
+    {
+        var tokens = batch.Inputs.FirstOrDefault(t => t.Name == "input_ids") ?? (batch.Inputs.Count == 1 ? batch.Inputs[0] : null)
+            ?? throw QuantaException.BadInput($"{what}: perplexity needs token ids (an array named input_ids, or a single array)");
+        if (tokens.Shape.Length != 2 || tokens.Shape[1] < 2)
+            throw QuantaException.BadInput($"{what}: token ids must be [windows, seq] with seq ≥ 2, got [{string.Join(",", tokens.Shape)}]");
+        long[] ids = tokens.Values switch
+        {
+            long[] l => l,
+            int[] i => Array.ConvertAll(i, v => (long)v),
+            _ => throw QuantaException.BadInput($"{what}: token ids must be integers, got {tokens.ElementType.ToString().ToLowerInvariant()}"),
+        };
+        return (ids, (int)tokens.Shape[1]);
     }
 
     /// <summary>log softmax(row)[index], in double with the max subtracted.</summary>

@@ -4,6 +4,7 @@ using Quanta.IR;
 using Quanta.Onnx;
 using Quanta.Onnx.Proto;
 using Quanta.Tests.Cli;
+using Quanta.Tests.Data;
 
 namespace Quanta.Tests.Evaluation;
 
@@ -70,6 +71,27 @@ public class PerplexityTests : IDisposable
         double expected = Math.Exp(-(Math.Log(0.75) + Math.Log(1.0 / 1020) + Math.Log(1.0 / 256)) / 3);
         Assert.Equal(3, r.Tokens);
         Assert.Equal(expected, r.Value, 3);
+    }
+
+    [Theory]
+    [InlineData("<i8", "input_ids")]
+    [InlineData("<i4", "tokens")]
+    public void Token_ids_from_the_models_own_tokenizer_give_the_same_perplexity(string dtype, string key)
+    {
+        // "abababababababab" as ids [2, 8] (int64 or int32, in an .npz under input_ids or any single name): 4/3 as from the text.
+        var ids = "abababababababab".Select(c => (long)c).ToArray();
+        byte[] data = dtype == "<i8"
+            ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids.AsSpan()).ToArray()
+            : System.Runtime.InteropServices.MemoryMarshal.AsBytes(Array.ConvertAll(ids, v => (int)v).AsSpan()).ToArray();
+        string path = Path.Combine(_dir, "ids.npz");
+        Writers.Npz(path, System.IO.Compression.CompressionLevel.Fastest, (key, Writers.Npy(dtype, [2, 8], data)));
+        string model = Path.Combine(_dir, "bigram.onnx");
+        Bigram().Save(model);
+        var r = CliRunner.Run("eval", model, "--metric", "perplexity", "--text", path, "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        Assert.Equal(4.0 / 3, json.RootElement.GetProperty("perplexity").GetDouble(), 5);
+        Assert.Equal(14, json.RootElement.GetProperty("tokens").GetInt64());
     }
 
     [Fact]
