@@ -83,18 +83,9 @@ static class EmbeddingQuantizer
         string b = stored.AsMatMulNBitsWeight(g, q);
         foreach (var p in table.Projections)
         {
-            var inputs = new List<string> { p.Input, b, stored.Scales, stored.ZeroPoints ?? "" };
-            if (p.Bias is { } bias)
-            {
-                inputs.Add(""); // g_idx
-                inputs.Add(NodeKit.AddConstant(g, Graph.Describe(p.Node) + "_bias", Tensors.FromFloats("", [table.Rows], bias)));
-            }
-            var node = NodeKit.Node("MatMulNBits", g.UniqueName(Graph.Describe(p.Node) + "_nbits"), inputs, [p.Output],
-                NodeKit.Int("K", table.Width), NodeKit.Int("N", table.Rows), NodeKit.Int("bits", settings.Bits), NodeKit.Int("block_size", block));
-            if (settings.AccuracyLevel > 0) node.Attribute.Add(NodeKit.Int("accuracy_level", settings.AccuracyLevel));
-            Trim(node);
-            node.Domain = MsDomain;
-            g.AddNode(node);
+            string? bias = p.Bias is null ? null : NodeKit.AddConstant(g, Graph.Describe(p.Node) + "_bias", Tensors.FromFloats("", [table.Rows], p.Bias));
+            MatMulNBitsWriter.AddNode(g, Graph.Describe(p.Node) + "_nbits", [p.Input, b, stored.Scales, stored.ZeroPoints, bias], p.Output,
+                table.Width, table.Rows, settings.Bits, block, settings.AccuracyLevel);
             g.RemoveNode(p.Node);
             Count(outcome, p.Node.OpType);
         }

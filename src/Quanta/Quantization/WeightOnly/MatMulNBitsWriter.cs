@@ -25,15 +25,22 @@ static class MatMulNBitsWriter
             zp = q.IntegerZeros
                 ? NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromRaw("", DataTypes.UInt8, [q.N * PackedCount(blocks, bits)], PackZeros(q)))
                 : NodeKit.AddConstant(g, name + "_B_zero_points", Tensors.FromFloats("", layer.ElementType, [q.N * blocks], q.Zeros));
-        var inputs = new List<string> { layer.Input, b, s, zp };
-        if (layer.Bias is not null)
-        {
-            inputs.Add(""); // g_idx
-            inputs.Add(NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", layer.ElementType, [q.N], layer.Bias)));
-        }
-        while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
-        var node = NodeKit.Node("MatMulNBits", g.UniqueName(name + "_nbits"), inputs, [layer.Output],
-            NodeKit.Int("K", q.K), NodeKit.Int("N", q.N), NodeKit.Int("bits", bits), NodeKit.Int("block_size", q.BlockSize));
+        string? bias = layer.Bias is null ? null : NodeKit.AddConstant(g, name + "_bias", Tensors.FromFloats("", layer.ElementType, [q.N], layer.Bias));
+        AddNode(g, name + "_nbits", [layer.Input, b, s, zp, bias], layer.Output, q.K, q.N, bits, q.BlockSize, accuracyLevel);
+    }
+
+    /// <summary>
+    /// The MatMulNBits node over constants already in <paramref name="g"/> (a layer's, or a tied embedding table's):
+    /// inputs A, B, scales, zero points ("" when absent) and bias (null when absent; g_idx is never written), the
+    /// trailing absent ones dropped; <c>accuracy_level</c> written when not 0 (ONNX Runtime's default).
+    /// </summary>
+    public static void AddNode(Graph g, string name, string?[] inputs, string output, int k, int n, int bits, int blockSize, int accuracyLevel)
+    {
+        var list = inputs[..4].Select(i => i ?? "").ToList();
+        if (inputs[4] is { } bias) list.AddRange(["", bias]); // g_idx absent
+        while (list[^1].Length == 0) list.RemoveAt(list.Count - 1);
+        var node = NodeKit.Node("MatMulNBits", g.UniqueName(name), list, [output],
+            NodeKit.Int("K", k), NodeKit.Int("N", n), NodeKit.Int("bits", bits), NodeKit.Int("block_size", blockSize));
         if (accuracyLevel > 0) node.Attribute.Add(NodeKit.Int("accuracy_level", accuracyLevel));
         node.Domain = "com.microsoft";
         g.AddNode(node);
