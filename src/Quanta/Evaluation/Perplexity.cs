@@ -26,8 +26,9 @@ public static class Perplexity
         var clock = Stopwatch.StartNew();
         foreach (var batch in text.Batches(batchSize))
         {
-            var (ids, seq) = TokenIds(batch, text.Description);
-            runner.Run(batch, (name, shape, values) =>
+            var complete = runner.Inputs.Complete(batch);
+            var (ids, seq) = TokenIds(runner.Inputs, complete, text.Description);
+            runner.Run(complete, (name, shape, values) =>
             {
                 if (name != logits) return;
                 if (shape.Length != 3 || shape[0] != batch.Count || shape[1] != seq)
@@ -48,10 +49,10 @@ public static class Perplexity
         return new PerplexityResult(windows, predicted, predicted > 0 ? nll / predicted : double.NaN, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The batch's token ids [windows, seq]: the array named input_ids, or the only one.</summary>
-    static (long[] Ids, int Seq) TokenIds(Batch batch, string what)
+    /// <summary>The token ids [windows, seq] of a completed batch (<see cref="ModelInputs.Complete"/>): the array that feeds the model's token input.</summary>
+    static (long[] Ids, int Seq) TokenIds(ModelInputs inputs, Batch complete, string what)
     {
-        var tokens = batch.Inputs.FirstOrDefault(t => t.Name == "input_ids") ?? (batch.Inputs.Count == 1 ? batch.Inputs[0] : null)
+        var tokens = (inputs.TokenInput is { } input ? complete.Inputs.FirstOrDefault(t => t.Name == input.Name) : null)
             ?? throw QuantaException.BadInput($"{what}: perplexity needs token ids (an array named input_ids, or a single array)");
         if (tokens.Shape.Length != 2 || tokens.Shape[1] < 2)
             throw QuantaException.BadInput($"{what}: token ids must be [windows, seq] with seq ≥ 2, got [{string.Join(",", tokens.Shape)}]");

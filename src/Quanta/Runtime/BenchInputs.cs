@@ -8,7 +8,7 @@ namespace Quanta.Runtime;
 /// at the size asked for (or the model's fixed batch), symbolic dimensions from
 /// <c>--shape name=1x64</c>. Floats are uniform in [-1, 1); integers are 1 and booleans true, which
 /// every embedding table, mask and type-id input accepts. A decoder's attention mask, positions and
-/// key/value cache follow <c>input_ids</c>' shape, the cache empty (a prompt step).
+/// key/value cache follow the token ids' shape (<see cref="ModelInputs.TokenInput"/>), the cache empty (a prompt step).
 /// </summary>
 internal static class BenchInputs
 {
@@ -51,8 +51,7 @@ internal static class BenchInputs
         try
         {
             // A decoder's mask and cache follow its token ids' shape (an empty cache: a prompt step), unless --shape gives them.
-            var ids = inputs.All.FirstOrDefault(i => i.Name == "input_ids");
-            var tokens = ids is null ? null : Shape(ids, batch, shapes);
+            var tokens = inputs.TokenInput is { } ids ? Shape(ids, batch, shapes) : null;
             foreach (var input in inputs.All)
             {
                 var shape = Shape(input, batch, shapes, tokens);

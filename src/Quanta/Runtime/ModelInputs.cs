@@ -80,16 +80,22 @@ public sealed class ModelInputs
     {
         var inputs = batch.Inputs.ToList();
         int unnamed = inputs.FindIndex(t => t.Name is null);
-        if (unnamed >= 0 && TokenInput() is { } target) inputs[unnamed] = inputs[unnamed] with { Name = target.Name };
-        var tokens = inputs.Find(t => t.Name == "input_ids") ?? (TokenInput() is { } ids ? inputs.Find(t => t.Name == ids.Name) : null);
+        if (unnamed >= 0 && UnnamedTarget() is { } target) inputs[unnamed] = inputs[unnamed] with { Name = target.Name };
+        var tokens = TokenInput is { } ids ? inputs.Find(t => t.Name == ids.Name) : null;
         if (tokens is null) return unnamed >= 0 ? new Batch { Inputs = inputs, Labels = batch.Labels } : batch;
         foreach (var input in All)
             if (!inputs.Exists(t => t.Name == input.Name) && FirstStepInputs.Fill(input, tokens) is { } filled) inputs.Add(filled);
         return new Batch { Inputs = inputs, Labels = batch.Labels };
     }
 
+    /// <summary>
+    /// The input that takes a language model's token ids, whose shape the first-step inputs follow (<see cref="FirstStepInputs"/>):
+    /// <c>input_ids</c>, else the input an unnamed data array feeds.
+    /// </summary>
+    public ModelInput? TokenInput => All.FirstOrDefault(i => i.Name == "input_ids") ?? UnnamedTarget();
+
     /// <summary>The input an unnamed data array feeds: the only input, or the only one the data must give (the rest filled for a first step).</summary>
-    ModelInput? TokenInput()
+    ModelInput? UnnamedTarget()
     {
         if (All.Count == 1) return All[0];
         var needed = All.Where(i => !FirstStepInputs.CanFill(i)).ToList();
